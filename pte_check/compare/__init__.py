@@ -1,0 +1,1 @@
+"""Before against after: behavioural differences as findings, carried up to the fault's root."""

@@ -1,0 +1,1 @@
+"""Running lowered functions over every entry state: paths, outcomes, budgets."""

@@ -1,0 +1,215 @@
+"""The path explorer: runs a lowered function's instructions, forking, merging identical states."""
+
+from __future__ import annotations
+
+from typing import Callable, Mapping
+
+from pte_check.findings import Step
+from pte_check.lowering import ir
+from pte_check.model.contract import Contract
+from pte_check.model.primitives import PRIMITIVES, Site
+from pte_check.model.state import World
+from pte_check.model.values import TOP, Int, Value, truth
+from pte_check.explore.budget import Budget, BudgetExceeded, Meter
+from pte_check.explore.evaluate import Evaluator, Locals
+
+# (next pc, or None when the function returned; locals; world; the value returned)
+Next = tuple[int | None, Locals, World, Value]
+
+
+class Machine:
+    """Runs functions of one version of the code under one contract; callees run inline."""
+
+    def __init__(self, functions: Mapping[str, ir.Function], contract: Contract,
+                 indirect: Mapping[str, str], budget: Budget) -> None:
+        self.functions = functions
+        self.contract = contract
+        self.indirect = indirect
+        self.budget = budget
+        self.meter = Meter(budget)
+        self.opaque: set[str] = set()
+        self.dropped = 0
+        self.depth = 0
+        self._loops: dict[str, frozenset[int]] = {}
+
+    def loop_pcs(self, function: ir.Function) -> frozenset[int]:
+        """Instructions inside a loop (between a backward jump and its target)."""
+        if function.name not in self._loops:
+            inside: set[int] = set()
+            for pc, instr in enumerate(function.code):
+                target = getattr(instr, "target", None)
+                if isinstance(target, int) and 0 <= target <= pc:
+                    inside.update(range(target, pc + 1))
+            self._loops[function.name] = frozenset(inside)
+        return self._loops[function.name]
+
+    def invoke(self, name: str, func: ir.Expr, world: World, args: list[Value],
+               ev: Evaluator) -> list[tuple[World, Value]]:
+        """A call: a modelled function runs inline, a primitive by its contract, else opaque."""
+        target = self.indirect.get(name, name)
+        if target in self.functions:
+            if name.startswith("->"):
+                world.event(f"{name}() called")
+            return self.run(target, world, args)
+        primitive = PRIMITIVES.get(name)
+        if primitive is not None:
+            return primitive(Site(ev.frame.function.name, ev.frame.line, name, self.contract),
+                             world, args)
+        self.opaque.add(name)
+        return [(world, TOP)]
+
+    def run(self, name: str, world: World, args: list[Value]) -> list[tuple[World, Value]]:
+        if self.depth >= self.budget.max_depth:
+            raise BudgetExceeded(f"calls nested deeper than {self.budget.max_depth}")
+        self.depth += 1
+        try:
+            return Frame(self, self.functions[name]).run(world, args)
+        finally:
+            self.depth -= 1
+
+
+class Frame:
+    """One activation of a function: a worklist of (pc, locals, world)."""
+
+    def __init__(self, machine: Machine, function: ir.Function) -> None:
+        self.machine = machine
+        self.function = function
+        self.line = function.first_line
+        self.in_loop = machine.loop_pcs(function)
+
+    def run(self, world: World, args: list[Value]) -> list[tuple[World, Value]]:
+        params = self.function.params
+        loc: Locals = {p: (args[i] if i < len(args) else TOP) for i, p in enumerate(params)}
+        work: list[tuple[int, Locals, World]] = [(0, loc, world)]
+        seen: set[tuple[object, ...]] = set()
+        results: list[tuple[World, Value]] = []
+        while work:
+            pc, loc, world = work.pop()
+            key = (pc, tuple(sorted(loc.items())), world.key())
+            if key in seen:
+                continue
+            seen.add(key)
+            self.machine.meter.tick()
+            for nxt, loc2, world2, value in self.step(pc, loc, world):
+                if nxt is None or world2.fault:
+                    results.append((world2, value))
+                else:
+                    work.append((nxt, loc2, world2))
+        return results
+
+    def step(self, pc: int, loc: Locals, world: World) -> list[Next]:
+        instr = self.function.code[pc]
+        self.line = instr.line
+        return _STEP[type(instr)](self, pc, instr, loc, world)
+
+    def trace(self, world: World, line: int, note: str = "") -> None:
+        last = world.trace.step if world.trace is not None else None
+        if last is not None and last.function == self.function.name and last.line == line \
+                and not note and not last.note:
+            return
+        world.step(Step(self.function.name, line, self.function.source(line), note))
+
+    def evaluate(self, expr: ir.Expr, loc: Locals, world: World) -> list[tuple[Locals, World,
+                                                                              Value]]:
+        return Evaluator(self).eval(expr, loc, world)
+
+    def goto(self, pc: int, target: int, loc: Locals, world: World) -> list[Next]:
+        """Jump; a jump backwards counts against the loop bound, beyond which the path ends."""
+        if target <= pc:
+            visit = f"@loop{target}"
+            count = loc.get(visit, Int(0))
+            seen = count.value if isinstance(count, Int) else 0
+            if seen >= self.machine.budget.loop_bound:
+                self.machine.dropped += 1
+                return []
+            loc = dict(loc)
+            loc[visit] = Int(seen + 1)
+        return [(target, loc, world, TOP)]
+
+
+def _eval_step(frame: Frame, pc: int, instr: ir.Eval, loc: Locals, world: World) -> list[Next]:
+    frame.trace(world, instr.line)
+    return [(pc + 1, lc, w, TOP) for lc, w, _ in frame.evaluate(instr.expr, loc, world)]
+
+
+def _decl_step(frame: Frame, pc: int, instr: ir.Decl, loc: Locals, world: World) -> list[Next]:
+    if instr.init is None:
+        loc[instr.name] = TOP
+        return [(pc + 1, loc, world, TOP)]
+    frame.trace(world, instr.line)
+    out: list[Next] = []
+    for lc, w, value in frame.evaluate(instr.init, loc, world):
+        lc[instr.name] = value
+        out.append((pc + 1, lc, w, TOP))
+    return out
+
+
+def _branch_step(frame: Frame, pc: int, instr: ir.Branch, loc: Locals,
+                 world: World) -> list[Next]:
+    out: list[Next] = []
+    for lc, w, value in frame.evaluate(instr.cond, loc, world):
+        if w.fault:
+            out.append((None, lc, w, TOP))
+            continue
+        known = truth(value)
+        key = None
+        if known is None and pc not in frame.in_loop:
+            text = frame.function.source(instr.line)
+            key = f"{frame.function.name}: {text}#{w.bump('cond:' + text)}"
+        for outcome in ((True, False) if known is None else (known,)):
+            lc2, w2 = (dict(lc), w.fork()) if known is None else (lc, w)
+            if key is not None:
+                w2.assume(key, "true" if outcome else "false")
+            frame.trace(w2, instr.line, "true" if outcome else "false")
+            target = instr.target if outcome == instr.when_true else pc + 1
+            out += frame.goto(pc, target, lc2, w2) if target <= pc else [(target, lc2, w2, TOP)]
+    return out
+
+
+def _jump_step(frame: Frame, pc: int, instr: ir.Jump, loc: Locals, world: World) -> list[Next]:
+    frame.trace(world, instr.line)
+    return frame.goto(pc, instr.target, loc, world)
+
+
+def _return_step(frame: Frame, pc: int, instr: ir.Return, loc: Locals,
+                 world: World) -> list[Next]:
+    frame.trace(world, instr.line)
+    if instr.value is None:
+        return [(None, loc, world, TOP)]
+    return [(None, lc, w, value) for lc, w, value in frame.evaluate(instr.value, loc, world)]
+
+
+def _switch_step(frame: Frame, pc: int, instr: ir.Switch, loc: Locals,
+                 world: World) -> list[Next]:
+    frame.trace(world, instr.line)
+    out: list[Next] = []
+    for lc, w, value in frame.evaluate(instr.value, loc, world):
+        if w.fault:
+            out.append((None, lc, w, TOP))
+            continue
+        targets = _switch_targets(frame, instr, value)
+        for target in targets:
+            lc2, w2 = (dict(lc), w.fork()) if len(targets) > 1 else (lc, w)
+            out.append((target, lc2, w2, TOP))
+    return out
+
+
+def _switch_targets(frame: Frame, instr: ir.Switch, value: Value) -> list[int]:
+    if isinstance(value, Int):
+        for case, target in instr.cases:
+            if isinstance(case, ir.Const) and case.value == value.value:
+                return [target]
+        if all(isinstance(case, ir.Const) for case, _ in instr.cases):
+            return [instr.default]
+    return sorted({target for _, target in instr.cases} | {instr.default})
+
+
+def _havoc_step(frame: Frame, pc: int, instr: ir.Havoc, loc: Locals, world: World) -> list[Next]:
+    frame.trace(world, instr.line)
+    return [(instr.target, dict(loc), world.fork(), TOP), (pc + 1, loc, world, TOP)]
+
+
+_STEP: dict[type, Callable[..., list[Next]]] = {
+    ir.Eval: _eval_step, ir.Decl: _decl_step, ir.Branch: _branch_step, ir.Jump: _jump_step,
+    ir.Return: _return_step, ir.Switch: _switch_step, ir.Havoc: _havoc_step,
+}

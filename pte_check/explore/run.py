@@ -1,0 +1,57 @@
+"""Exploring one function from every entry state the model gives it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+from pte_check.explore.budget import Budget, BudgetExceeded
+from pte_check.explore.machine import Machine
+from pte_check.lowering import ir
+from pte_check.model import catalog
+from pte_check.model.contract import Contract
+from pte_check.model.pmd import PmdKind
+from pte_check.model.state import World
+from pte_check.model.values import Value
+
+
+@dataclass(frozen=True)
+class PathEnd:
+    """One explored path: the PMD it started from, its final world and return value."""
+
+    initial: PmdKind
+    world: World
+    value: Value
+
+
+@dataclass(frozen=True)
+class Exploration:
+    """All paths of one function under one version of the code."""
+
+    function: ir.Function
+    paths: tuple[PathEnd, ...]
+    states: int
+    dropped: int
+    opaque: frozenset[str]
+    incomplete: str | None = None
+
+
+def explore(functions: Mapping[str, ir.Function], name: str, contract: Contract,
+            budget: Budget, races: int = 1) -> Exploration:
+    """Run `name` from each PMD kind (races bounded by `races`), its callees inline."""
+    machine = Machine(functions, contract, catalog.INDIRECT, budget)
+    function = functions[name]
+    paths: list[PathEnd] = []
+    try:
+        for kind in PmdKind:
+            args, held = catalog.entry_args(name, function.params)
+            world = World(kind, races, catalog.entry_memory(), held)
+            paths += [PathEnd(kind, w, v) for w, v in machine.run(name, world, args)]
+    except BudgetExceeded as exceeded:
+        return Exploration(function, (), machine.meter.states, machine.dropped,
+                           frozenset(machine.opaque), exceeded.reason)
+    reason = None
+    if not paths and machine.dropped:
+        reason = f"no path finished within the loop bound ({budget.loop_bound} iterations)"
+    return Exploration(function, tuple(paths), machine.meter.states, machine.dropped,
+                       frozenset(machine.opaque), reason)

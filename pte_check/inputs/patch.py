@@ -1,0 +1,77 @@
+"""The patch as read: series, patches, file diffs, hunks and lines, each keeping its input position."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Line:
+    """One hunk line: kind is ' ', '-' or '+'; origin is its line in the input file."""
+
+    kind: str
+    text: str
+    old: int | None
+    new: int | None
+    origin: int
+
+
+@dataclass(frozen=True)
+class Hunk:
+    """One hunk with its header numbers, section heading and lines."""
+
+    old_start: int
+    old_count: int
+    new_start: int
+    new_count: int
+    heading: str
+    lines: tuple[Line, ...]
+    origin: int
+
+    @property
+    def header(self) -> str:
+        text = f"@@ -{self.old_start},{self.old_count} +{self.new_start},{self.new_count} @@"
+        return f"{text} {self.heading}".rstrip()
+
+
+@dataclass(frozen=True)
+class FileDiff:
+    """The changes to one file; paths are without the a/ and b/ prefixes."""
+
+    old_path: str | None
+    new_path: str | None
+    hunks: tuple[Hunk, ...]
+    origin: int
+    binary: bool = False
+
+    @property
+    def path(self) -> str:
+        return self.new_path or self.old_path or "?"
+
+    @property
+    def is_c(self) -> bool:
+        return self.path.endswith((".c", ".h"))
+
+
+@dataclass(frozen=True)
+class Patch:
+    """One patch: its mail headers where it had any, and its file diffs."""
+
+    subject: str
+    files: tuple[FileDiff, ...]
+    source: str
+    origin: int
+    author: str | None = None
+    date: str | None = None
+    number: int | None = None
+    total: int | None = None
+    repairs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PatchSeries:
+    """Patches in the order they apply; title is the cover letter's subject where there was one."""
+
+    patches: tuple[Patch, ...]
+    title: str | None = None
+    notes: tuple[str, ...] = field(default=())

@@ -1,0 +1,394 @@
+"""The semantics of the kernel primitives the fault path calls, in the model's own terms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from pte_check.model import pmd as pmdmod
+from pte_check.model.contract import Contract
+from pte_check.model.pmd import PmdKind
+from pte_check.model.resources import Resource
+from pte_check.model.state import Fault, Race, World
+from pte_check.model.values import (FALSE, PMD_PTR, TOP, TRUE, Int, Null, PmdVal, Ptr, Ref,
+                                    Value)
+from pte_check.model.vmfault import FLAGS
+
+Results = list[tuple[World, Value]]
+
+
+@dataclass(frozen=True)
+class Site:
+    """Where a primitive is called: the calling function, line, name, and the contract in force."""
+
+    function: str
+    line: int
+    name: str
+    contract: Contract
+
+
+Primitive = Callable[[Site, World, list[Value]], Results]
+PRIMITIVES: dict[str, Primitive] = {}
+# Oracles whose later occurrences on one path are forced to their terminal value (loop bound).
+ORACLE_CAP = 2
+
+
+def primitive(*names: str) -> Callable[[Primitive], Primitive]:
+    def register(func: Primitive) -> Primitive:
+        for name in names:
+            PRIMITIVES[name] = func
+        return func
+    return register
+
+
+# helpers ----------------------------------------------------------------------------------
+
+def fail(world: World, site: Site, kind: str, message: str, origin: str | None = None) -> Results:
+    world.fault = Fault(kind, message, site.function, site.line, origin)
+    return [(world, TOP)]
+
+
+def obj(value: Value) -> str | None:
+    return value.obj if isinstance(value, Ptr) else None
+
+
+def arg(args: list[Value], index: int) -> Value:
+    return args[index] if index < len(args) else TOP
+
+
+def choose(world: World, oracle: str, options: list[tuple[str, Callable[[World], Value]]],
+           terminal: str | None = None) -> Results:
+    """Fork on an environment choice, recorded so that before and after paths can be paired."""
+    count = world.bump(f"oracle:{oracle}")
+    if terminal is not None and count > ORACLE_CAP:
+        options = [o for o in options if o[0] == terminal]
+    results: Results = []
+    for label, make in options:
+        other = world.fork()
+        other.assume(f"{oracle}#{count}", label)
+        results.append((other, make(other)))
+    return results
+
+
+def _ordinal(n: int) -> str:
+    return {1: "", 2: "2nd ", 3: "3rd "}.get(n, f"{n}th ")
+
+
+def race_point(world: World, site: Site, what: str) -> list[World]:
+    """The PMD is read here: without a race, or after each change another CPU may make."""
+    n = world.bump(f"read:{site.function}:{what}")
+    worlds = [world]
+    if world.races_left <= 0:
+        return worlds
+    point = f"the {_ordinal(n)}{what} in {site.function}()"
+    for change in pmdmod.changes_from(world.pmd, site.contract.retraction):
+        other = world.fork()
+        other.races_left -= 1
+        other.pmd = change.after
+        other.race = Race(change, point)
+        worlds.append(other)
+    return worlds
+
+
+def release(world: World, site: Site, resource: Resource, value: Value) -> Results:
+    target = obj(value)
+    if isinstance(value, Null):
+        return fail(world, site, "null-deref", f"{site.name}() on NULL", value.origin)
+    if target is None:
+        return [(world, TOP)]
+    if not world.release(resource, target):
+        return fail(world, site, "double-release",
+                    f"{resource.words} released by {site.name}() when not held")
+    return [(world, TOP)]
+
+
+def acquire(world: World, site: Site, resource: Resource, value: Value) -> Results:
+    if isinstance(value, Null):
+        return fail(world, site, "null-deref", f"{site.name}() on NULL", value.origin)
+    target = obj(value)
+    if target is not None:
+        world.acquire(resource, target)
+    return [(world, TOP)]
+
+
+def pmd_kind(world: World, value: Value) -> PmdKind | None:
+    if isinstance(value, PmdVal):
+        return value.kind
+    if value == PMD_PTR:
+        return world.pmd
+    return None
+
+
+# PMD predicates ----------------------------------------------------------------------------
+
+def _predicate(site: Site, world: World, args: list[Value]) -> Results:
+    kind = pmd_kind(world, arg(args, 0))
+    if kind is None:
+        return [(world, TOP)]
+    return [(world, TRUE if pmdmod.holds(site.name, kind) else FALSE)]
+
+
+for _name in pmdmod.predicate_names():
+    PRIMITIVES[_name] = _predicate
+
+
+@primitive("pmd_trans_unstable", "pmd_none_or_trans_huge_or_clear_bad",
+           "pmd_devmap_trans_unstable")
+def _unstable(site: Site, world: World, args: list[Value]) -> Results:
+    results: Results = []
+    for w in race_point(world, site, f"{site.name}()"):
+        kind = w.pmd
+        unstable = kind in pmdmod.UNSTABLE or (
+            site.name == "pmd_devmap_trans_unstable" and kind is PmdKind.DEVMAP)
+        if kind is PmdKind.BAD:
+            w.pmd = PmdKind.NONE  # pmd_clear_bad()
+        results.append((w, TRUE if unstable else FALSE))
+    return results
+
+
+@primitive("pmd_install")
+def _pmd_install(site: Site, world: World, args: list[Value]) -> Results:
+    results: Results = []
+    for w in race_point(world, site, "pmd_install()"):
+        if w.pmd is PmdKind.NONE:
+            w.pmd = PmdKind.TABLE
+            w.event("page table installed")
+            prealloc = arg(args, 2)
+            if isinstance(prealloc, Ref):
+                w.store(prealloc.key, Null())
+        results.append((w, TOP))
+    return results
+
+
+@primitive("pte_alloc")
+def _pte_alloc(site: Site, world: World, args: list[Value]) -> Results:
+    def ok(w: World) -> Value:
+        if w.pmd is PmdKind.NONE:
+            w.pmd = PmdKind.TABLE
+            w.event("page table installed")
+        return FALSE
+    return choose(world, "pte_alloc", [("allocated", ok), ("failed", lambda w: TRUE)])
+
+
+@primitive("pte_alloc_one")
+def _pte_alloc_one(site: Site, world: World, args: list[Value]) -> Results:
+    return choose(world, "pte_alloc_one", [
+        ("allocated", lambda w: Ptr(w.new_object("prealloc"))),
+        ("failed", lambda w: Null("pte_alloc_one")),
+    ])
+
+
+@primitive("do_set_pmd")
+def _do_set_pmd(site: Site, world: World, args: list[Value]) -> Results:
+    world.event("do_set_pmd() tried")
+    results: Results = []
+    for w in race_point(world, site, "do_set_pmd()"):
+        if w.pmd is not PmdKind.NONE:
+            results.append((w, Int(FLAGS["VM_FAULT_FALLBACK"])))
+            continue
+        page = obj(arg(args, 1))
+
+        def mapped(m: World, page: str | None = page) -> Value:
+            m.pmd = PmdKind.THP
+            m.event("huge PMD mapped")
+            if page is not None and not m.release(Resource.FOLIO_REF, page):
+                m.fault = Fault("double-release", "folio reference consumed by do_set_pmd() "
+                                "when not held", site.function, site.line)
+            return Int(0)
+        results += choose(w, "do_set_pmd", [
+            ("mapped", mapped), ("fallback", lambda m: Int(FLAGS["VM_FAULT_FALLBACK"]))])
+    return results
+
+
+# page tables -------------------------------------------------------------------------------
+
+def _map_table(site: Site, world: World, args: list[Value], lock: bool, ptl_arg: int) -> Results:
+    """pte_offset_map*(): a mapped PTE when the PMD is a page table; NULL or a bug otherwise."""
+    results: Results = []
+    for w in race_point(world, site, f"{site.name}()"):
+        kind = w.pmd
+        if not kind.is_table:
+            if not site.contract.maps_may_fail:
+                results += fail(w, site, "contract", f"{site.name}() called while the PMD is "
+                                f"not a page table ({kind.words}): under the "
+                                f"{site.contract.version} contract the caller must exclude it")
+                continue
+            if kind is PmdKind.BAD:
+                w.pmd = PmdKind.NONE  # pmd_clear_bad() in __pte_offset_map()
+            results.append((w, Null(site.name)))
+            continue
+        pte = w.new_object("pte")
+        w.acquire(Resource.PTE_MAP, pte)
+        ptl = arg(args, ptl_arg)
+        if isinstance(ptl, Ref):
+            w.store(ptl.key, Ptr("ptl"))
+        if lock:
+            w.acquire(Resource.PTL, "ptl")
+        results.append((w, Ptr(pte)))
+    return results
+
+
+@primitive("pte_offset_map_lock")
+def _pte_offset_map_lock(site: Site, world: World, args: list[Value]) -> Results:
+    return _map_table(site, world, args, lock=True, ptl_arg=3)
+
+
+@primitive("pte_offset_map_nolock")
+def _pte_offset_map_nolock(site: Site, world: World, args: list[Value]) -> Results:
+    return _map_table(site, world, args, lock=False, ptl_arg=3)
+
+
+@primitive("pte_offset_map")
+def _pte_offset_map(site: Site, world: World, args: list[Value]) -> Results:
+    return _map_table(site, world, args, lock=False, ptl_arg=99)
+
+
+@primitive("pte_unmap_unlock")
+def _pte_unmap_unlock(site: Site, world: World, args: list[Value]) -> Results:
+    results: Results = []
+    for w, _ in release(world, site, Resource.PTE_MAP, arg(args, 0)):
+        results += [(w, TOP)] if w.fault else release(w, site, Resource.PTL, arg(args, 1))
+    return results
+
+
+@primitive("pte_unmap")
+def _pte_unmap(site: Site, world: World, args: list[Value]) -> Results:
+    return release(world, site, Resource.PTE_MAP, arg(args, 0))
+
+
+@primitive("spin_lock", "spin_lock_irq", "spin_lock_bh", "spin_lock_irqsave")
+def _spin_lock(site: Site, world: World, args: list[Value]) -> Results:
+    return acquire(world, site, Resource.PTL if obj(arg(args, 0)) == "ptl"
+                   else Resource.SPINLOCK, arg(args, 0))
+
+
+@primitive("spin_unlock", "spin_unlock_irq", "spin_unlock_bh", "spin_unlock_irqrestore")
+def _spin_unlock(site: Site, world: World, args: list[Value]) -> Results:
+    return release(world, site, Resource.PTL if obj(arg(args, 0)) == "ptl"
+                   else Resource.SPINLOCK, arg(args, 0))
+
+
+def _needs_pte(site: Site, world: World, pte: Value) -> Results | None:
+    if isinstance(pte, Null):
+        return fail(world, site, "null-deref", f"{site.name}() with a NULL PTE pointer",
+                    pte.origin)
+    if isinstance(pte, Ptr) and not world.holds(Resource.PTE_MAP, pte.obj):
+        return fail(world, site, "contract", f"{site.name}() on a PTE that is not mapped")
+    return None
+
+
+@primitive("do_set_pte", "set_pte_range")
+def _do_set_pte(site: Site, world: World, args: list[Value]) -> Results:
+    bad = _needs_pte(site, world, world.load("vmf->pte"))
+    if bad is not None:
+        return bad
+    if not world.holds(Resource.PTL):
+        return fail(world, site, "contract", f"{site.name}() without the page-table lock")
+    world.event("PTE set")
+    page = obj(arg(args, 1))
+    if page is not None and not world.release(Resource.FOLIO_REF, page):
+        return fail(world, site, "double-release",
+                    f"folio reference consumed by {site.name}() when not held")
+    return [(world, TOP)]
+
+
+@primitive("vmf_pte_changed")
+def _vmf_pte_changed(site: Site, world: World, args: list[Value]) -> Results:
+    bad = _needs_pte(site, world, world.load("vmf->pte"))
+    return bad if bad is not None else [(world, TOP)]
+
+
+# folios --------------------------------------------------------------------------------------
+
+def _new_folio(w: World) -> Value:
+    folio = w.new_object("folio")
+    w.acquire(Resource.FOLIO_LOCK, folio)
+    w.acquire(Resource.FOLIO_REF, folio)
+    return Ptr(folio)
+
+
+@primitive("first_map_page", "next_map_page", "next_uptodate_folio", "next_uptodate_page")
+def _next_folio(site: Site, world: World, args: list[Value]) -> Results:
+    """The next up-to-date folio of the range, locked and referenced; NULL at the end."""
+    return choose(world, "next folio in range",
+                  [("folio", _new_folio), ("none", lambda w: Null())], terminal="none")
+
+
+@primitive("folio_unlock", "unlock_page")
+def _folio_unlock(site: Site, world: World, args: list[Value]) -> Results:
+    return release(world, site, Resource.FOLIO_LOCK, arg(args, 0))
+
+
+@primitive("folio_lock", "lock_page")
+def _folio_lock(site: Site, world: World, args: list[Value]) -> Results:
+    return acquire(world, site, Resource.FOLIO_LOCK, arg(args, 0))
+
+
+@primitive("folio_put", "put_page", "folio_put_refs")
+def _folio_put(site: Site, world: World, args: list[Value]) -> Results:
+    return release(world, site, Resource.FOLIO_REF, arg(args, 0))
+
+
+@primitive("folio_get", "get_page", "folio_ref_inc", "folio_ref_add")
+def _folio_get(site: Site, world: World, args: list[Value]) -> Results:
+    return acquire(world, site, Resource.FOLIO_REF, arg(args, 0))
+
+
+@primitive("folio_file_page", "page_folio", "folio_page", "compound_head", "page_folio_ptr")
+def _same_object(site: Site, world: World, args: list[Value]) -> Results:
+    value = arg(args, 0)
+    if isinstance(value, Null):
+        return fail(world, site, "null-deref", f"{site.name}() on NULL", value.origin)
+    return [(world, value)]
+
+
+@primitive("folio_more_pages")
+def _folio_more_pages(site: Site, world: World, args: list[Value]) -> Results:
+    return choose(world, "folio has more pages in range",
+                  [("yes", lambda w: TRUE), ("no", lambda w: FALSE)], terminal="no")
+
+
+@primitive("folio_test_pmd_mappable")
+def _pmd_mappable(site: Site, world: World, args: list[Value]) -> Results:
+    return choose(world, "folio is PMD-mappable",
+                  [("yes", lambda w: TRUE), ("no", lambda w: FALSE)])
+
+
+# RCU and mmap_lock ---------------------------------------------------------------------------
+
+@primitive("rcu_read_lock")
+def _rcu_lock(site: Site, world: World, args: list[Value]) -> Results:
+    world.acquire(Resource.RCU, "rcu")
+    return [(world, TOP)]
+
+
+@primitive("rcu_read_unlock")
+def _rcu_unlock(site: Site, world: World, args: list[Value]) -> Results:
+    return release(world, site, Resource.RCU, Ptr("rcu"))
+
+
+@primitive("check_stable_address_space")
+def _stable(site: Site, world: World, args: list[Value]) -> Results:
+    return [(world.fork(), Int(0)), (world, Int(FLAGS["VM_FAULT_SIGBUS"]))]
+
+
+# handlers reached through vm_ops -----------------------------------------------------------
+
+def _fault_page(flags: int) -> Callable[[World], Value]:
+    def make(w: World) -> Value:
+        w.store("vmf->page", _new_folio(w))
+        return Int(flags)
+    return make
+
+
+@primitive("->fault")
+def _vm_ops_fault(site: Site, world: World, args: list[Value]) -> Results:
+    """->fault(), as filemap_fault(): a locked, referenced page in vmf->page, or no page."""
+    world.event("->fault() called")
+    locked, major = FLAGS["VM_FAULT_LOCKED"], FLAGS["VM_FAULT_MAJOR"]
+    return choose(world, "->fault() result", [
+        ("page cached", _fault_page(locked)),
+        ("page read (major fault)", _fault_page(locked | major)),
+        ("mmap_lock dropped", lambda w: Int(FLAGS["VM_FAULT_RETRY"])),
+        ("error", lambda w: Int(FLAGS["VM_FAULT_SIGBUS"])),
+    ])

@@ -1,0 +1,18 @@
+"""What one run was asked to do, as one immutable value passed down the pipeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pte_check.explore.budget import Budget
+
+
+@dataclass(frozen=True)
+class Options:
+    """Analysis settings: model version, contract, races, budgets, strictness."""
+
+    kernel: str = "auto"
+    contract: str = "newest"
+    races: int = 1
+    budget: Budget = field(default_factory=Budget)
+    strict: bool = False

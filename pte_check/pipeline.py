@@ -1,0 +1,167 @@
+"""The one place the stages are chained: patch series in, report out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Mapping, Sequence
+
+from pte_check import __version__
+from pte_check.compare import group
+from pte_check.compare.callgraph import CallGraph
+from pte_check.compare.diff import Change, compare
+from pte_check.compare.outcomes import record
+from pte_check.explore.run import Exploration, explore
+from pte_check.findings import Finding, PatchReport, Report, SourceRef, Status
+from pte_check.inputs.patch import Patch, PatchSeries
+from pte_check.lowering import ir
+from pte_check.lowering.lower import lower_function
+from pte_check.model import catalog
+from pte_check.model.contract import CONTRACTS, NEWEST
+from pte_check.options import Options
+from pte_check.rules import FAULT_OUTCOME_CHANGED, NOT_ANALYSED, RESOURCE_IMBALANCE, \
+    UNCHECKED_MAY_FAIL
+from pte_check.sources.base import FunctionText, Sourcing
+from pte_check.sources.builtin import BuiltinProvider
+
+_FAULTS = {RESOURCE_IMBALANCE.id, UNCHECKED_MAY_FAIL.id}
+Progress = Callable[[int, int, Patch], None]
+
+
+def analyse(series: PatchSeries, options: Options, progress: Progress | None = None) -> Report:
+    """Analyse every patch of a series, in order."""
+    reports = []
+    for index, patch in enumerate(series.patches):
+        if progress is not None:
+            progress(index, len(series.patches), patch)
+        reports.append(analyse_patch(patch, options))
+    return Report(__version__, tuple(reports))
+
+
+def model_texts(version: str) -> dict[str, list[FunctionText]]:
+    """The built-in model's function texts of one version, by kernel file."""
+    out: dict[str, list[FunctionText]] = {}
+    for fn in catalog.functions(version).values():
+        lines = fn.text.count("\n") + 1
+        out.setdefault(fn.file, []).append(FunctionText(fn.name, fn.file, fn.text,
+                                                        (None,) * lines))
+    return out
+
+
+def _source(patch: Patch, options: Options) -> Sourcing:
+    versions = catalog.versions() if options.kernel == "auto" else (options.kernel,)
+    best: Sourcing | None = None
+    for version in versions:
+        sourcing = BuiltinProvider(version, model_texts(version)).source(patch)
+        if best is None or len(sourcing.unaligned) < len(best.unaligned):
+            best = sourcing
+    assert best is not None
+    return best
+
+
+def _not_analysed(file: str, line: int | None, function: str, reason: str) -> Finding:
+    return Finding(NOT_ANALYSED.id, NOT_ANALYSED.severity, file, line, function, (), None, None,
+                   reason, group._fingerprint(NOT_ANALYSED.id, file, function, (reason,), None,
+                                              None))
+
+
+@dataclass
+class _Versions:
+    """The lowered before and after code, and where each line came from."""
+
+    before: dict[str, ir.Function]
+    after: dict[str, ir.Function]
+    locator: group.Locator
+    problems: list[Finding]
+
+
+def _lower(sourcing: Sourcing, patch: Patch, strict: bool) -> _Versions:
+    hunks = {(d.path, i): h for d in patch.files for i, h in enumerate(d.hunks)}
+    before: dict[str, ir.Function] = {}
+    after: dict[str, ir.Function] = {}
+    before_lines: dict[str, group.Lines] = {}
+    after_lines: dict[str, group.Lines] = {}
+    first: dict[str, tuple[str, int]] = {}
+    problems: list[Finding] = []
+    for text in sourcing.context:
+        before[text.name] = after[text.name] = lower_function(text.text, text.name, strict)
+    for edit in sourcing.edits:
+        name, file = edit.before.name, edit.before.file
+        first[name] = (file, edit.hunks[0])
+        old = lower_function(edit.before.text, name, strict)
+        new = lower_function(edit.after.text, name, strict)
+        fatal = [n for n in new.notes if n.fatal]
+        if fatal:
+            hunk = hunks[(file, edit.hunks[0])]
+            problems.append(_not_analysed(file, group.post_image_line(hunk), name,
+                                          f"{name}() after the patch: {fatal[0].text}"))
+            continue
+        before[name], after[name] = old, new
+        before_lines[name] = group.Lines(file, edit.before.lines, edit.before_hunks)
+        after_lines[name] = group.Lines(file, edit.after.lines, edit.after_hunks)
+    return _Versions(before, after, group.Locator(before_lines, after_lines, hunks, first),
+                     problems)
+
+
+def analyse_patch(patch: Patch, options: Options) -> PatchReport:
+    """Analyse one patch against the built-in model."""
+    skipped = tuple(d.path for d in patch.files if not d.is_c or d.binary)
+    source = SourceRef(patch.source, patch.origin)
+    sourcing = _source(patch, options)
+    findings = [_not_analysed(u.file, u.hunk.new_start, "", f"hunk {u.hunk.header}: {u.reason}")
+                for u in sourcing.unaligned]
+    code = _lower(sourcing, patch, options.strict)
+    findings += code.problems
+    changed = {e.before.name for e in sourcing.edits} & set(code.after)
+    contract = CONTRACTS[NEWEST if options.contract == "newest" else options.contract]
+    notes = [f"model: Linux {sourcing.version} function bodies, {contract.version} "
+             "primitive contracts"] if sourcing.edits else []
+    if changed:
+        findings += _explore_all(code, changed, contract, options, notes)
+    status = Status.INCOMPLETE if any(f.rule == NOT_ANALYSED.id for f in findings) \
+        else Status.ANALYSED
+    return PatchReport(patch.subject, patch.author, source, status, tuple(findings),
+                       sourcing.version, tuple(notes), tuple(sorted(changed)), skipped)
+
+
+def _explore_all(code: _Versions, changed: set[str], contract: object, options: Options,
+                 notes: list[str]) -> list[Finding]:
+    graph = CallGraph(code.after, catalog.INDIRECT)
+    old_graph = CallGraph(code.before, catalog.INDIRECT)
+    explored = changed | graph.ancestors(changed) | old_graph.ancestors(changed)
+    roots = set(graph.roots(changed)) - changed
+    findings: list[Finding] = []
+    for name in sorted(explored, key=lambda n: (n not in changed, n)):
+        old = explore(code.before, name, contract, options.budget, options.races)  # type: ignore[arg-type]
+        new = explore(code.after, name, contract, options.budget, options.races)  # type: ignore[arg-type]
+        reason = old.incomplete or new.incomplete
+        if reason:
+            hunk = code.locator.first_hunk.get(name) or next(iter(code.locator.first_hunk.values()))
+            findings.append(_not_analysed(hunk[0], None, name, f"{name}(): {reason}"))
+            continue
+        changes = compare([record(old, p) for p in old.paths], [record(new, p) for p in new.paths])
+        findings += _role_findings(name, changes, code.locator, changed, explored, roots, graph)
+        opaque = sorted(new.opaque - old.opaque)
+        if opaque and name in changed:
+            notes.append(f"{name}(): calls the model does not know, taken as having no effect "
+                         f"on tracked resources: {', '.join(o + '()' for o in opaque)}")
+    return findings
+
+
+def _role_findings(name: str, changes: Sequence[Change], locator: group.Locator,
+                   changed: set[str], explored: set[str], roots: set[str],
+                   graph: CallGraph) -> list[Finding]:
+    def mine(change: Change) -> bool:
+        where = change.after.fault_function if change.after else None
+        return where == name or (where not in explored and (name in changed or name in roots))
+    faults = [c for c in changes if c.rule.id in _FAULTS and mine(c)]
+    if name in changed:
+        rest = [c for c in changes if c.rule.id not in _FAULTS]
+        return group.build(name, faults + rest, locator)
+    out = group.build(name, faults, locator)
+    if name in roots and changes:
+        chain = graph.chain(name, changed)
+        out += group.build(name, changes, locator, FAULT_OUTCOME_CHANGED, chain)
+    return out
+
+
+__all__ = ["analyse", "analyse_patch", "Options", "Mapping", "Exploration"]
