@@ -43,23 +43,33 @@ def compare(before: Sequence[Record], after: Sequence[Record]) -> list[Change]:
     return changes
 
 
-def _compare_state(before: list[Record], after: list[Record]) -> list[Change]:
-    def peers(rec: Record, others: list[Record]) -> list[Record]:
-        return [o for o in others if _compatible(rec, o)]
+def _seen(rec: Record, others: dict[object, list[Record]]) -> bool:
+    """Whether some compatible path of the other version has the same outcome."""
+    return any(_compatible(rec, o) for o in others.get(rec.observed, ()))
 
-    lost = [b for b in before
-            if b.observed not in {a.observed for a in peers(b, after)}]
+
+def _compare_state(before: list[Record], after: list[Record]) -> list[Change]:
+    old_by: dict[object, list[Record]] = {}
+    new_by: dict[object, list[Record]] = {}
+    for rec in before:
+        old_by.setdefault(rec.observed, []).append(rec)
+    for rec in after:
+        new_by.setdefault(rec.observed, []).append(rec)
+    lost = [b for b in before if not _seen(b, new_by)]
+    race = before[0].state[0] == 1
     changes: list[Change] = []
     paired: set[int] = set()
-    for a in after:
-        olds = peers(a, before)
-        if a.observed in {b.observed for b in olds}:
-            continue
-        found, partners = _classify(a, olds, [b for b in lost if b in olds])
+    for a in (a for a in after if not _seen(a, old_by)):
+        olds = [b for b in before if _compatible(a, b)]
+        if race and not olds:
+            continue  # the race strikes on a path the old code never took: no comparison
+        found, partners = _classify(a, olds, [b for b in lost if _compatible(a, b)])
         changes += found
         paired.update(id(b) for b in partners)
-    changes += [Change(PATH_REMOVED, b.state, b.state_words, b, None)
-                for b in lost if id(b) not in paired]
+    for b in lost:
+        if id(b) in paired or (race and not any(_compatible(b, a) for a in after)):
+            continue
+        changes.append(Change(PATH_REMOVED, b.state, b.state_words, b, None))
     return changes
 
 

@@ -50,7 +50,8 @@ class Evaluator:
         return handler(self, expr, loc, world)
 
     def site(self, name: str) -> Site:
-        return Site(self.frame.function.name, self.frame.line, name, self.frame.machine.contract)
+        return Site(self.frame.function.name, self.frame.line, name, self.frame.machine.contract,
+                    self.frame.pc in self.frame.in_loop)
 
     # lvalues -----------------------------------------------------------------------------
     def place(self, expr: ir.Expr, loc: Locals, world: World) -> list[tuple[Locals, World,

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Callable, Mapping
 
 from pte_check.findings import Step
 from pte_check.lowering import ir
 from pte_check.model.contract import Contract
+from pte_check.model.kernel import callee_name
 from pte_check.model.primitives import PRIMITIVES, Site
 from pte_check.model.state import World
-from pte_check.model.values import TOP, Int, Value, truth
+from pte_check.model.values import TOP, Int, Ptr, Value, truth
 from pte_check.explore.budget import Budget, BudgetExceeded, Meter
 from pte_check.explore.evaluate import Evaluator, Locals
 
@@ -31,6 +33,31 @@ class Machine:
         self.dropped = 0
         self.depth = 0
         self._loops: dict[str, frozenset[int]] = {}
+        self._closures: dict[str, str] = {}
+
+    def closure(self, name: str) -> str:
+        """A digest of a function's text and of every modelled function it can reach."""
+        if name not in self._closures:
+            self._closures[name] = ""  # recursion guard
+            reach = sorted(self.closure(c) for c in self._callees(self.functions[name]))
+            self._closures[name] = hashlib.sha1(
+                "|".join([self.functions[name].digest, *reach]).encode()).hexdigest()
+        return self._closures[name]
+
+    def _callees(self, function: ir.Function) -> set[str]:
+        names: set[str] = set()
+        todo: list[object] = list(function.code)
+        while todo:
+            node = todo.pop()
+            if isinstance(node, ir.Call):
+                target = self.indirect.get(callee_name(node.func), callee_name(node.func))
+                if target in self.functions and target != function.name:
+                    names.add(target)
+            if isinstance(node, tuple):
+                todo.extend(node)
+            elif hasattr(node, "__dataclass_fields__"):
+                todo.extend(getattr(node, f) for f in node.__dataclass_fields__)
+        return names
 
     def loop_pcs(self, function: ir.Function) -> frozenset[int]:
         """Instructions inside a loop (between a backward jump and its target)."""
@@ -53,19 +80,62 @@ class Machine:
             return self.run(target, world, args)
         primitive = PRIMITIVES.get(name)
         if primitive is not None:
-            return primitive(Site(ev.frame.function.name, ev.frame.line, name, self.contract),
-                             world, args)
+            site = Site(ev.frame.function.name, ev.frame.line, name, self.contract,
+                        ev.frame.pc in ev.frame.in_loop)
+            return primitive(site, world, args)
         self.opaque.add(name)
         return [(world, TOP)]
 
     def run(self, name: str, world: World, args: list[Value]) -> list[tuple[World, Value]]:
+        """Run a function from `world`; a callee's results are computed once per context."""
         if self.depth >= self.budget.max_depth:
             raise BudgetExceeded(f"calls nested deeper than {self.budget.max_depth}")
+        function = self.functions[name]
+        if self.depth == 0:
+            return self._frame(function, world, args)
+        sub = world.callee_world()
+        key = (self.closure(name), self.contract, tuple(args), sub.key())
+        summary = _SUMMARIES.get(key)
+        if summary is None:
+            before = set(self.opaque)
+            results = self._frame(function, sub, args)
+            summary = _Summary(results, frozenset(self.opaque - before))
+            if len(_SUMMARIES) > 20_000:
+                _SUMMARIES.clear()
+            _SUMMARIES[key] = summary
+        self.opaque |= summary.opaque
+        return [(world.after_call(w), _rename_result(world, v)) for w, v in summary.results]
+
+    def _frame(self, function: ir.Function, world: World,
+               args: list[Value]) -> list[tuple[World, Value]]:
         self.depth += 1
         try:
-            return Frame(self, self.functions[name]).run(world, args)
+            return Frame(self, function).run(world, args)
         finally:
             self.depth -= 1
+
+
+class _Summary:
+    """A callee's results from one context, reusable wherever the same context recurs."""
+
+    __slots__ = ("results", "opaque")
+
+    def __init__(self, results: list[tuple[World, Value]], opaque: frozenset[str]) -> None:
+        self.results = results
+        self.opaque = opaque
+
+
+_SUMMARIES: dict[tuple[object, ...], _Summary] = {}
+
+
+def _rename_result(caller: World, value: Value) -> Value:
+    """A pointer a callee returned, to an object it created, named as the caller names it."""
+    if isinstance(value, Ptr):
+        kind, _, number = value.obj.partition("#")
+        if number.startswith("c"):
+            base = caller.counts.get("obj:" + kind, 0)
+            return Ptr(f"{kind}#{caller.prefix}{base + int(number[1:])}")
+    return value
 
 
 class Frame:
@@ -76,12 +146,14 @@ class Frame:
         self.function = function
         self.line = function.first_line
         self.in_loop = machine.loop_pcs(function)
+        self.pc = 0
 
     def run(self, world: World, args: list[Value]) -> list[tuple[World, Value]]:
         params = self.function.params
         loc: Locals = {p: (args[i] if i < len(args) else TOP) for i, p in enumerate(params)}
         work: list[tuple[int, Locals, World]] = [(0, loc, world)]
         seen: set[tuple[object, ...]] = set()
+        finished: set[tuple[object, ...]] = set()
         results: list[tuple[World, Value]] = []
         while work:
             pc, loc, world = work.pop()
@@ -92,7 +164,10 @@ class Frame:
             self.machine.meter.tick()
             for nxt, loc2, world2, value in self.step(pc, loc, world):
                 if nxt is None or world2.fault:
-                    results.append((world2, value))
+                    ended = (world2.key(), value)
+                    if ended not in finished:
+                        finished.add(ended)
+                        results.append((world2, value))
                 else:
                     work.append((nxt, loc2, world2))
         return results
@@ -100,6 +175,7 @@ class Frame:
     def step(self, pc: int, loc: Locals, world: World) -> list[Next]:
         instr = self.function.code[pc]
         self.line = instr.line
+        self.pc = pc
         return _STEP[type(instr)](self, pc, instr, loc, world)
 
     def trace(self, world: World, line: int, note: str = "") -> None:
@@ -152,14 +228,8 @@ def _branch_step(frame: Frame, pc: int, instr: ir.Branch, loc: Locals,
             out.append((None, lc, w, TOP))
             continue
         known = truth(value)
-        key = None
-        if known is None and pc not in frame.in_loop:
-            text = frame.function.source(instr.line)
-            key = f"{frame.function.name}: {text}#{w.bump('cond:' + text)}"
         for outcome in ((True, False) if known is None else (known,)):
             lc2, w2 = (dict(lc), w.fork()) if known is None else (lc, w)
-            if key is not None:
-                w2.assume(key, "true" if outcome else "false")
             frame.trace(w2, instr.line, "true" if outcome else "false")
             target = instr.target if outcome == instr.when_true else pc + 1
             out += frame.goto(pc, target, lc2, w2) if target <= pc else [(target, lc2, w2, TOP)]

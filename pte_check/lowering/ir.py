@@ -208,6 +208,7 @@ class Function:
     first_line: int
     notes: tuple[Note, ...] = ()
     labels: tuple[tuple[str, int], ...] = field(default=())
+    digest: str = ""
 
     def source(self, line: int) -> str:
         """The text of a line of this function (1-based, counted from the file's first line)."""

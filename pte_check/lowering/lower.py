@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
@@ -327,10 +328,12 @@ def lower_definition(node: Node, lines: list[str], name: str, strict: bool = Fal
     builder.finish()
     builder.emit(ir.Return(None, node.end_point[0] + 1))
     first, last = node.start_point[0], node.end_point[0]
+    digest = hashlib.sha1("\n".join(lines[first:last + 1]).encode()).hexdigest()
     return ir.Function(
         name=name, return_type=_return_type(node), params=_params(node),
         code=tuple(builder.code), lines=tuple(lines[first:last + 1]), first_line=first + 1,
         notes=tuple(builder.exprs.notes), labels=tuple(sorted(builder.labels.items())),
+        digest=digest,
     )
 
 

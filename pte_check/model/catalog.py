@@ -10,7 +10,8 @@ from typing import Mapping
 
 from pte_check.lowering.parse import definitions, parse
 from pte_check.model.resources import Resource
-from pte_check.model.values import TOP, Null, Ptr, Value
+from pte_check.model.values import TOP, Int, Null, Ptr, Value
+from pte_check.model.vmfault import FAULT_FLAGS
 
 _KERNEL_FILE = re.compile(r"^// kernel: (\S+)", re.M)
 # Calls through vm_ops that reach a modelled function (file VMAs of a page-cache filesystem).
@@ -62,9 +63,14 @@ def functions(version: str) -> Mapping[str, ModelFunction]:
 
 
 def entry_memory() -> dict[str, Value]:
-    """What the fault's struct vm_fault holds when a modelled function is entered."""
+    """The fault as the model enters a function: a user read fault on a page-cache file whose
+    vm_ops have ->map_pages and ->fault, fault-around enabled, no userfaultfd registration."""
+    user_read = (FAULT_FLAGS["FAULT_FLAG_ALLOW_RETRY"] | FAULT_FLAGS["FAULT_FLAG_KILLABLE"]
+                 | FAULT_FLAGS["FAULT_FLAG_USER"] | FAULT_FLAGS["FAULT_FLAG_INTERRUPTIBLE"])
     return {"vmf->pmd": Ptr("pmd"), "vmf->vma": Ptr("vma"), "vma->vm_ops": Ptr("vm_ops"),
-            "vmf->pte": Null(), "vmf->prealloc_pte": Null(), "vmf->page": TOP}
+            "vmf->pte": Null(), "vmf->prealloc_pte": Null(), "vmf->page": TOP,
+            "vmf->flags": Int(user_read), "vm_ops->map_pages": Ptr("filemap_map_pages"),
+            "vm_ops->fault": Ptr("filemap_fault"), "fault_around_pages": Int(16)}
 
 
 def entry_args(name: str, params: tuple[str, ...]) -> tuple[list[Value],

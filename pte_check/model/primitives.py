@@ -25,6 +25,7 @@ class Site:
     line: int
     name: str
     contract: Contract
+    in_loop: bool = False
 
 
 Primitive = Callable[[Site, World, list[Value]], Results]
@@ -56,16 +57,25 @@ def arg(args: list[Value], index: int) -> Value:
     return args[index] if index < len(args) else TOP
 
 
-def choose(world: World, oracle: str, options: list[tuple[str, Callable[[World], Value]]],
+def choose(world: World, site: Site, oracle: str,
+           options: list[tuple[str, Callable[[World], Value]]],
            terminal: str | None = None) -> Results:
-    """Fork on an environment choice, recorded so that before and after paths can be paired."""
-    count = world.bump(f"oracle:{oracle}")
-    if terminal is not None and count > ORACLE_CAP:
-        options = [o for o in options if o[0] == terminal]
+    """Fork on an environment choice.
+
+    Outside loops the choice is recorded (with its occurrence number) so that before and after
+    paths making the same choices can be paired; inside a loop it is not, and the loop bound
+    limits how often it is made.
+    """
+    count = 0
+    if not site.in_loop:
+        count = world.bump(f"oracle:{oracle}")
+        if terminal is not None and count > ORACLE_CAP:
+            options = [o for o in options if o[0] == terminal]
     results: Results = []
     for label, make in options:
         other = world.fork()
-        other.assume(f"{oracle}#{count}", label)
+        if count:
+            other.assume(f"{oracle}#{count}", label)
         results.append((other, make(other)))
     return results
 
@@ -167,12 +177,12 @@ def _pte_alloc(site: Site, world: World, args: list[Value]) -> Results:
             w.pmd = PmdKind.TABLE
             w.event("page table installed")
         return FALSE
-    return choose(world, "pte_alloc", [("allocated", ok), ("failed", lambda w: TRUE)])
+    return choose(world, site, "pte_alloc", [("allocated", ok), ("failed", lambda w: TRUE)])
 
 
 @primitive("pte_alloc_one")
 def _pte_alloc_one(site: Site, world: World, args: list[Value]) -> Results:
-    return choose(world, "pte_alloc_one", [
+    return choose(world, site, "pte_alloc_one", [
         ("allocated", lambda w: Ptr(w.new_object("prealloc"))),
         ("failed", lambda w: Null("pte_alloc_one")),
     ])
@@ -195,7 +205,7 @@ def _do_set_pmd(site: Site, world: World, args: list[Value]) -> Results:
                 m.fault = Fault("double-release", "folio reference consumed by do_set_pmd() "
                                 "when not held", site.function, site.line)
             return Int(0)
-        results += choose(w, "do_set_pmd", [
+        results += choose(w, site, "do_set_pmd", [
             ("mapped", mapped), ("fallback", lambda m: Int(FLAGS["VM_FAULT_FALLBACK"]))])
     return results
 
@@ -310,7 +320,7 @@ def _new_folio(w: World) -> Value:
 @primitive("first_map_page", "next_map_page", "next_uptodate_folio", "next_uptodate_page")
 def _next_folio(site: Site, world: World, args: list[Value]) -> Results:
     """The next up-to-date folio of the range, locked and referenced; NULL at the end."""
-    return choose(world, "next folio in range",
+    return choose(world, site, "next folio in range",
                   [("folio", _new_folio), ("none", lambda w: Null())], terminal="none")
 
 
@@ -344,13 +354,13 @@ def _same_object(site: Site, world: World, args: list[Value]) -> Results:
 
 @primitive("folio_more_pages")
 def _folio_more_pages(site: Site, world: World, args: list[Value]) -> Results:
-    return choose(world, "folio has more pages in range",
+    return choose(world, site, "folio has more pages in range",
                   [("yes", lambda w: TRUE), ("no", lambda w: FALSE)], terminal="no")
 
 
 @primitive("folio_test_pmd_mappable")
 def _pmd_mappable(site: Site, world: World, args: list[Value]) -> Results:
-    return choose(world, "folio is PMD-mappable",
+    return choose(world, site, "folio is PMD-mappable",
                   [("yes", lambda w: TRUE), ("no", lambda w: FALSE)])
 
 
@@ -365,6 +375,12 @@ def _rcu_lock(site: Site, world: World, args: list[Value]) -> Results:
 @primitive("rcu_read_unlock")
 def _rcu_unlock(site: Site, world: World, args: list[Value]) -> Results:
     return release(world, site, Resource.RCU, Ptr("rcu"))
+
+
+@primitive("uffd_disable_fault_around")
+def _uffd_disable_fault_around(site: Site, world: World, args: list[Value]) -> Results:
+    """False: the modelled VMA has no userfaultfd write-protect or minor-fault registration."""
+    return [(world, FALSE)]
 
 
 @primitive("check_stable_address_space")
@@ -386,7 +402,7 @@ def _vm_ops_fault(site: Site, world: World, args: list[Value]) -> Results:
     """->fault(), as filemap_fault(): a locked, referenced page in vmf->page, or no page."""
     world.event("->fault() called")
     locked, major = FLAGS["VM_FAULT_LOCKED"], FLAGS["VM_FAULT_MAJOR"]
-    return choose(world, "->fault() result", [
+    return choose(world, site, "->fault() result", [
         ("page cached", _fault_page(locked)),
         ("page read (major fault)", _fault_page(locked | major)),
         ("mmap_lock dropped", lambda w: Int(FLAGS["VM_FAULT_RETRY"])),

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator
 
 from pte_check.findings import Step
 from pte_check.model.pmd import PmdChange, PmdKind
 from pte_check.model.resources import Resource
-from pte_check.model.values import TOP, Value
+from pte_check.model.values import TOP, Ptr, Value
 
 
 @dataclass(frozen=True)
@@ -50,11 +50,24 @@ def trace_steps(trace: _Trace | None) -> tuple[Step, ...]:
     return tuple(reversed(steps))
 
 
+def rename_key(key: str, rename: Callable[[str], str]) -> str:
+    head, sep, rest = key.partition("->")
+    star = head.startswith("*")
+    head = rename(head.lstrip("*"))
+    return ("*" if star else "") + head + sep + rest
+
+
+def rename_value(value: Value, rename: Callable[[str], str]) -> Value:
+    if isinstance(value, Ptr):
+        return Ptr(rename(value.obj))
+    return value
+
+
 class World:
     """Everything one path has done to the world outside a function's locals."""
 
     __slots__ = ("pmd", "race", "races_left", "held", "mem", "events", "env", "counts",
-                 "fault", "trace", "entry_objs", "entry_held")
+                 "fault", "trace", "entry_objs", "entry_held", "prefix")
 
     def __init__(self, pmd: PmdKind, races: int, mem: dict[str, Value],
                  held: dict[tuple[Resource, str], int]) -> None:
@@ -70,6 +83,7 @@ class World:
         self.trace: _Trace | None = None
         self.entry_objs = frozenset(obj for _, obj in held)
         self.entry_held = frozenset(held)
+        self.prefix = ""
 
     def fork(self) -> World:
         other = object.__new__(World)
@@ -82,9 +96,12 @@ class World:
 
     def key(self) -> tuple[object, ...]:
         """Identity for merging paths: everything but the witness trace."""
+        counts = tuple(sorted(
+            (k, v) for k, v in self.counts.items()
+            if not k.startswith("obj:") and (self.races_left or not k.startswith("read:"))))
         return (self.pmd, self.race, self.races_left, tuple(sorted(self.held.items(),
                 key=lambda kv: (kv[0][0].value, kv[0][1]))), tuple(sorted(self.mem.items())),
-                self.events, self.env, tuple(sorted(self.counts.items())), self.fault)
+                self.events, self.env, counts, self.fault)
 
     # memory -------------------------------------------------------------------------------
     def load(self, key: str) -> Value:
@@ -99,7 +116,40 @@ class World:
         return self.counts[counter]
 
     def new_object(self, kind: str) -> str:
-        return f"{kind}#{self.bump('obj:' + kind)}"
+        return f"{kind}#{self.prefix}{self.bump('obj:' + kind)}"
+
+    def callee_world(self) -> World:
+        """A context-free copy for running a callee: no choices, counts, events or trace, and
+        objects it creates named apart ('folio#c1'), so that its results can be reused."""
+        sub = self.fork()
+        sub.env, sub.counts, sub.events, sub.trace, sub.prefix = (), {}, (), None, "c"
+        return sub
+
+    def after_call(self, result: World) -> World:
+        """This world continued by a callee's result world (see callee_world)."""
+        out = result.fork()
+        renames = {kind: self.counts.get("obj:" + kind, 0) for kind in
+                   (k[4:] for k in result.counts if k.startswith("obj:"))}
+
+        def rename(name: str) -> str:
+            kind, _, number = name.partition("#")
+            if number.startswith("c") and kind in renames:
+                return f"{kind}#{self.prefix}{renames[kind] + int(number[1:])}"
+            return name
+        out.held = {(r, rename(o)): c for (r, o), c in result.held.items()}
+        out.mem = {rename_key(k, rename): rename_value(v, rename) for k, v in result.mem.items()}
+        out.counts = dict(self.counts)
+        for key, value in result.counts.items():
+            out.counts[key] = out.counts.get(key, 0) + value
+        out.env = self.env + tuple(
+            (f"{k.rpartition('#')[0]}#{self.counts.get('oracle:' + k.rpartition('#')[0], 0) + int(k.rpartition('#')[2])}", v)  # noqa: E501
+            for k, v in result.env)
+        out.events = self.events + tuple(e for e in result.events if e not in self.events)
+        out.trace = self.trace
+        for step in trace_steps(result.trace):
+            out.trace = _Trace(step, out.trace)
+        out.prefix, out.entry_objs, out.entry_held = self.prefix, self.entry_objs, self.entry_held
+        return out
 
     def event(self, words: str) -> None:
         if words not in self.events:

@@ -20,7 +20,18 @@ FLAGS: dict[str, int] = {
 VM_FAULT_ERROR = (FLAGS["VM_FAULT_OOM"] | FLAGS["VM_FAULT_SIGBUS"] | FLAGS["VM_FAULT_SIGSEGV"]
                   | FLAGS["VM_FAULT_HWPOISON"] | FLAGS["VM_FAULT_HWPOISON_LARGE"]
                   | FLAGS["VM_FAULT_FALLBACK"])
-CONSTANTS: dict[str, int] = {**FLAGS, "VM_FAULT_ERROR": VM_FAULT_ERROR, "VM_FAULT_HINDEX_MASK": 0xF0000}
+# enum fault_flag (include/linux/mm_types.h) and the vm_flags bits the fault path tests.
+FAULT_FLAGS: dict[str, int] = {
+    "FAULT_FLAG_WRITE": 0x1, "FAULT_FLAG_MKWRITE": 0x2, "FAULT_FLAG_ALLOW_RETRY": 0x4,
+    "FAULT_FLAG_RETRY_NOWAIT": 0x8, "FAULT_FLAG_KILLABLE": 0x10, "FAULT_FLAG_TRIED": 0x20,
+    "FAULT_FLAG_USER": 0x40, "FAULT_FLAG_REMOTE": 0x80, "FAULT_FLAG_INSTRUCTION": 0x100,
+    "FAULT_FLAG_INTERRUPTIBLE": 0x200, "FAULT_FLAG_UNSHARE": 0x400,
+    "FAULT_FLAG_ORIG_PTE_VALID": 0x800, "FAULT_FLAG_VMA_LOCK": 0x1000,
+}
+VM_FLAGS: dict[str, int] = {"VM_READ": 0x1, "VM_WRITE": 0x2, "VM_EXEC": 0x4, "VM_SHARED": 0x8,
+                            "VM_MAYSHARE": 0x80, "VM_HUGETLB": 0x400000}
+CONSTANTS: dict[str, int] = {**FLAGS, **FAULT_FLAGS, **VM_FLAGS, "VM_FAULT_ERROR": VM_FAULT_ERROR,
+                             "VM_FAULT_HINDEX_MASK": 0xF0000}
 
 ERRNO: dict[str, int] = {
     "EPERM": 1, "ENOENT": 2, "EINTR": 4, "EIO": 5, "ENXIO": 6, "E2BIG": 7, "EBADF": 9,

@@ -1,0 +1,142 @@
+"""The command line: options in, one analysis, reports out, and the exit code."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, Sequence
+
+import click
+
+from pte_check import __version__
+from pte_check.errors import PteCheckError
+from pte_check.findings import Report, Status
+from pte_check.rules import ALL_RULES, Severity
+
+_FAIL_ON = ("error", "warning", "note", "never")
+
+
+def exit_code(report: Report, fail_on: str, strict: bool, exit_zero: bool) -> int:
+    """The exit status of a finished run.
+
+    0: no unwaived finding at or above the `--fail-on` severity (always, with `--exit-zero`);
+    1: at least one such finding; 3: with `--strict`, nothing failed but some patch was not
+    fully analysed (a `not-analysed` finding or an incomplete status). Exit 2 (bad usage or
+    input) never reaches here: it is raised before a report exists.
+    """
+    if exit_zero:
+        return 0
+    if fail_on != "never":
+        threshold = Severity.parse(fail_on)
+        live = [f for f in report.findings() if not f.waived and f.rule != "not-analysed"]
+        if any(f.severity >= threshold for f in live):
+            return 1
+    if strict and any(p.status is not Status.ANALYSED for p in report.patches):
+        return 3
+    return 0
+
+
+def _fail(message: str) -> None:
+    click.echo(f"pte-check: error: {message}", err=True)
+    sys.exit(2)
+
+
+class _MainGroup(click.Group):
+    """`pte-check PATCH...` runs the check; `pte-check model ...` and friends are subcommands."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h",
+                                                                             "--version")):
+            args = ["check", *args]
+        return super().parse_args(ctx, args)
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        check = self.commands["check"]
+        with click.Context(check, info_name=ctx.info_name, parent=None) as sub:
+            check.format_help(sub, formatter)
+        self.format_commands(ctx, formatter)
+
+
+@click.group(cls=_MainGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="pte-check",
+                      message="%(prog)s %(version)s")
+def main() -> None:
+    """pte-check: the behavioural differences a kernel patch makes on the page-fault path."""
+
+
+@main.command("check")
+@click.argument("patches", nargs=-1, metavar="PATCH...")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Report format.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
+              help="Write the report to this file instead of standard output.")
+@click.option("--kernel", type=click.Choice(["auto", "6.4", "6.5"]), default="auto",
+              show_default=True,
+              help="Function bodies of the built-in model to align the patch with; auto picks "
+                   "the version the hunks align with.")
+@click.option("--contract", type=click.Choice(["newest", "6.4", "6.5"]), default="newest",
+              show_default=True,
+              help="Primitive contracts: 6.5 lets pte_offset_map*() return NULL; under 6.4 "
+                   "calling them on a PMD that is no page table is a bug.")
+@click.option("--races", type=click.IntRange(0, 3), default=1, show_default=True,
+              help="Concurrent PMD changes by other CPUs explored per path.")
+@click.option("--fail-on", type=click.Choice(_FAIL_ON), default="warning", show_default=True,
+              help="Exit 1 when a finding of this severity or above is not waived.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 whatever was found.")
+@click.option("--strict", is_flag=True,
+              help="Exit 3 when nothing failed but something could not be analysed.")
+@click.option("--max-states", type=click.IntRange(100), default=200_000, show_default=True,
+              help="Exploration budget per function (states).")
+@click.option("--time-limit", type=click.FloatRange(0.1), default=20.0, show_default=True,
+              help="Exploration budget per function (seconds).")
+def check(patches: Sequence[str], fmt: str, output: str | None, kernel: str, contract: str,
+          races: int, fail_on: str, exit_zero: bool, strict: bool, max_states: int,
+          time_limit: float) -> None:
+    """Check PATCH... (files, directories of *.patch, mbox series, review replies, or - for
+    standard input) against the built-in model of the fault path."""
+    if not patches:
+        _fail("no patch given (try: pte-check PATCH, or pte-check - < PATCH)")
+    try:
+        report = _run(patches, kernel=kernel, contract=contract, races=races,
+                      max_states=max_states, time_limit=time_limit)
+        _emit(report, fmt, output)
+    except PteCheckError as error:
+        _fail(str(error))
+    except Exception as error:  # the user gets one line, never a traceback
+        if os.environ.get("PTE_CHECK_DEBUG"):
+            raise
+        _fail(f"internal error: {type(error).__name__}: {error} "
+              "(set PTE_CHECK_DEBUG=1 for details)")
+    sys.exit(exit_code(report, fail_on, strict, exit_zero))
+
+
+def _run(patches: Sequence[str], **settings: Any) -> Report:
+    from pte_check.explore.budget import Budget
+    from pte_check.inputs import read_series
+    from pte_check.options import Options
+    from pte_check.pipeline import analyse
+
+    series = read_series(list(patches), sys.stdin.buffer)
+    options = Options(kernel=settings["kernel"], contract=settings["contract"],
+                      races=settings["races"],
+                      budget=Budget(max_states=settings["max_states"],
+                                    seconds=settings["time_limit"]))
+    return analyse(series, options)
+
+
+def _emit(report: Report, fmt: str, output: str | None) -> None:
+    from pte_check.report import Format, formatter
+
+    text = formatter(Format(fmt))(report)
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    else:
+        click.echo(text, nl=False)
+
+
+def rules_table() -> str:
+    """The rule registry as a Markdown table (the README's copy is checked against it)."""
+    rows = ["| id | what | default severity |", "|---|---|---|"]
+    rows += [f"| {r.id} | {r.description} | {r.severity.label} |" for r in ALL_RULES]
+    return "\n".join(rows)

@@ -1,0 +1,82 @@
+"""The JSON report: the contract CI users parse (documented in the README; extend, never reshape)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pte_check.findings import Finding, Outcome, PatchReport, Report, Step
+
+SCHEMA_VERSION = 1
+
+
+def _step(step: Step) -> dict[str, Any]:
+    return {"function": step.function, "line": step.line, "text": step.text, "note": step.note}
+
+
+def _outcome(outcome: Outcome | None) -> dict[str, Any] | None:
+    if outcome is None:
+        return None
+    return {
+        "returns": list(outcome.returns),
+        "resources": list(outcome.resources),
+        "calls": list(outcome.calls),
+        "fault": outcome.fault,
+        "path": [_step(s) for s in outcome.path],
+    }
+
+
+def finding(f: Finding) -> dict[str, Any]:
+    """One finding as a JSON object."""
+    return {
+        "rule": f.rule,
+        "severity": f.severity.label,
+        "file": f.file,
+        "line": f.line,
+        "function": f.function,
+        "entry_states": list(f.entry_states),
+        "before": _outcome(f.before),
+        "after": _outcome(f.after),
+        "message": f.message,
+        "fingerprint": f.fingerprint,
+        "waived": f.waived,
+        "waiver_reason": f.waiver_reason,
+        "hunk": None if f.hunk is None else {
+            "file": f.hunk.file, "index": f.hunk.index, "header": f.hunk.header,
+            "old_start": f.hunk.old_start, "new_start": f.hunk.new_start},
+        "chain": list(f.chain),
+    }
+
+
+def patch(p: PatchReport) -> dict[str, Any]:
+    """One patch's result as a JSON object."""
+    return {
+        "subject": p.subject,
+        "author": p.author,
+        "source": {"file": p.source.file, "line": p.source.line},
+        "status": p.status.value,
+        "kernel": p.kernel,
+        "functions": list(p.functions),
+        "skipped_files": list(p.skipped_files),
+        "notes": list(p.notes),
+        "findings": [finding(f) for f in p.findings],
+    }
+
+
+def document(report: Report) -> dict[str, Any]:
+    """The whole report as plain JSON data."""
+    s = report.summary
+    return {
+        "tool": {"name": "pte-check", "version": report.version},
+        "schema_version": SCHEMA_VERSION,
+        "patches": [patch(p) for p in report.patches],
+        "summary": {
+            "patches": s.patches, "analysed": s.analysed, "incomplete": s.incomplete,
+            "errors": s.errors, "findings": s.findings, "waived": s.waived,
+            "by_severity": dict(s.by_severity), "by_rule": dict(s.by_rule),
+        },
+    }
+
+
+def render(report: Report) -> str:
+    return json.dumps(document(report), indent=2, ensure_ascii=False) + "\n"
