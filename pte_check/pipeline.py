@@ -151,7 +151,11 @@ def _role_findings(name: str, changes: Sequence[Change], locator: group.Locator,
                    changed: set[str], explored: set[str], roots: set[str],
                    graph: CallGraph) -> list[Finding]:
     def mine(change: Change) -> bool:
-        where = change.after.fault_function if change.after else None
+        """A bug is reported where it happens; a leak, in the changed function."""
+        after = change.after
+        if after is None or after.fault_kind is None:
+            return name in changed
+        where = after.fault_function
         return where == name or (where not in explored and (name in changed or name in roots))
     faults = [c for c in changes if c.rule.id in _FAULTS and mine(c)]
     if name in changed:

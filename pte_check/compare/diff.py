@@ -66,8 +66,12 @@ def _compare_state(before: list[Record], after: list[Record]) -> list[Change]:
         found, partners = _classify(a, olds, [b for b in lost if _compatible(a, b)])
         changes += found
         paired.update(id(b) for b in partners)
+    explained = {id(b) for a in after if not _seen(a, old_by) for b in before
+                 if _compatible(a, b)}
     for b in lost:
-        if id(b) in paired or (race and not any(_compatible(b, a) for a in after)):
+        if id(b) in paired or id(b) in explained:
+            continue
+        if race and not any(_compatible(b, a) for a in after):
             continue
         changes.append(Change(PATH_REMOVED, b.state, b.state_words, b, None))
     return changes
@@ -81,11 +85,10 @@ def _classify(a: Record, olds: list[Record],
         rule = RESOURCE_IMBALANCE if a.fault_kind == "double-release" else UNCHECKED_MAY_FAIL
         partner = (lost or olds or [None])[0]
         return [Change(rule, state, words, partner, a)], lost
-    same_return = [b for b in olds if b.fault_kind is None
-                   and b.observed.returns == a.observed.returns
-                   and b.observed.calls == a.observed.calls]
-    if same_return and all(b.observed.resources != a.observed.resources for b in same_return):
-        return [Change(RESOURCE_IMBALANCE, state, words, same_return[0], a)], []
+    effects = {e for b in olds for e in b.observed.resources}
+    if any(e not in effects for e in a.observed.resources):
+        same = [b for b in olds if b.observed.returns == a.observed.returns] or lost or olds
+        return [Change(RESOURCE_IMBALANCE, state, words, (same or [None])[0], a)], []
     partners = [b for b in lost if b.fault_kind is None
                 and b.observed.returns != a.observed.returns]
     if partners:

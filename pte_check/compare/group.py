@@ -72,9 +72,14 @@ def post_image_line(hunk: Hunk) -> int:
 
 
 def _key(change: Change) -> tuple[object, ...]:
+    """What makes two changes on different states the same change."""
     b, a = change.before, change.after
-    if change.rule in (RESOURCE_IMBALANCE, UNCHECKED_MAY_FAIL):
-        return (b.observed.resources if b else (), a.observed if a else None)
+    if change.rule is UNCHECKED_MAY_FAIL:
+        return (a.observed.fault if a else None,)
+    if change.rule is RESOURCE_IMBALANCE:
+        old = set(b.observed.resources) if b else set()
+        return (a.observed.fault if a else None,
+                tuple(r for r in a.observed.resources if r not in old) if a else ())
     if change.rule is PATH_ADDED:
         return (a.observed if a else None,)
     if change.rule is PATH_REMOVED:
@@ -90,17 +95,24 @@ def _per_state(changes: Sequence[Change], rule: Rule) -> dict[tuple[object, ...]
         buckets.setdefault((change.state, change.rule.id, _key(change)), []).append(change)
     grouped: dict[tuple[object, ...], list[list[Change]]] = {}
     for (state, rule_id, key), bucket in sorted(buckets.items(), key=lambda kv: repr(kv[0])):
-        before = tuple(sorted({c.before.observed.returns for c in bucket if c.before}))
-        after = tuple(sorted({c.after.observed.returns for c in bucket if c.after}))
-        extra = _calls_delta(bucket) if rule is FAULT_OUTCOME_CHANGED else ()
-        grouped.setdefault((rule_id, before, after, key, extra), []).append(bucket)
+        returns: tuple[object, ...] = ()
+        if rule in (RETURN_CHANGED, FAULT_OUTCOME_CHANGED):
+            returns = (tuple(sorted({c.before.observed.returns for c in bucket if c.before})),
+                       tuple(sorted({c.after.observed.returns for c in bucket if c.after})))
+        extra = _deltas(bucket) if rule is FAULT_OUTCOME_CHANGED else ()
+        grouped.setdefault((rule_id, returns, key, extra), []).append(bucket)
     return grouped
 
 
-def _calls_delta(bucket: Sequence[Change]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    old = set().union(*(c.before.observed.calls for c in bucket if c.before))
-    new = set().union(*(c.after.observed.calls for c in bucket if c.after))
-    return tuple(sorted(new - old)), tuple(sorted(old - new))
+def _deltas(bucket: Sequence[Change]) -> tuple[tuple[str, ...], ...]:
+    """Calls and resource effects the after paths have that the before paths lack, and back."""
+    out: list[tuple[str, ...]] = []
+    for field in ("calls", "resources"):
+        old = {x for c in bucket if c.before for x in getattr(c.before.observed, field)}
+        new = {x for c in bucket if c.after for x in getattr(c.after.observed, field)}
+        out += [tuple(sorted(new - old)), tuple(sorted(old - new))]
+    faults = {c.after.observed.fault for c in bucket if c.after and c.after.observed.fault}
+    return (*out, tuple(sorted(faults)))
 
 
 def _outcome(records: Sequence[Record], locator: Locator, after: bool) -> Outcome | None:
@@ -182,20 +194,26 @@ def _message(function: str, rule: Rule, before: Outcome | None, after: Outcome |
     if rule is RESOURCE_IMBALANCE and after is not None:
         if after.fault:
             return f"{after.fault}, when {when}"
-        gone = ", ".join(after.resources) or "no resource effect"
-        had = ", ".join(before.resources) if before else ""
-        return (f"{function}() still returns {new} but now with {gone} "
-                f"(before: {had or 'balanced'}), when {when}")
+        old_effects = set(before.resources) if before else set()
+        gone = ", ".join(r for r in after.resources if r not in old_effects) or \
+            ", ".join(after.resources) or "no resource effect"
+        return f"{function}() now returns {new} with {gone}, which no path did before, when {when}"
     if rule is PATH_ADDED:
         return f"{function}() can now return {new} when {when}"
     if rule is PATH_REMOVED:
         return f"{function}() can no longer return {old} when {when}"
+    via = " → ".join(f"{f}()" for f in chain)
+    if after is not None and after.fault:
+        return (f"Through {via}: {function}() returned {old}; it now ends in a bug: "
+                f"{after.fault}, when {when}")
     calls = ""
     if after is not None and before is not None:
         added = [c for c in after.calls if c not in before.calls]
         if added:
             calls = " it now " + " and ".join(_call_words(c) for c in added) + ";"
-    via = " → ".join(f"{f}()" for f in chain)
+        held = [r for r in after.resources if r not in before.resources]
+        if held:
+            calls += " it now ends with " + ", ".join(held) + ";"
     return (f"Through {via}: {function}() returned {old};{calls} it now returns {new}, "
             f"when {when}")
 
