@@ -52,7 +52,7 @@ class _MainGroup(click.Group):
 
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         check = self.commands["check"]
-        with click.Context(check, info_name=ctx.info_name, parent=None) as sub:
+        with click.Context(check, info_name="pte-check", parent=None) as sub:
             check.format_help(sub, formatter)
         self.format_commands(ctx, formatter)
 
@@ -65,6 +65,8 @@ def main() -> None:
 
 
 @main.command("check")
+@click.version_option(__version__, "--version", prog_name="pte-check",
+                      message="%(prog)s %(version)s")
 @click.argument("patches", nargs=-1, metavar="PATCH...")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Report format.")

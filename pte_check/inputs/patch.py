@@ -27,6 +27,7 @@ class Hunk:
     heading: str
     lines: tuple[Line, ...]
     origin: int
+    problem: str | None = None  # why this hunk must not be analysed (cut or unrecoverable)
 
     @property
     def header(self) -> str:

@@ -13,6 +13,11 @@ class Format(enum.Enum):
 
     TEXT = "text"
     JSON = "json"
+    SARIF = "sarif"
+    MARKDOWN = "markdown"
+    GITHUB = "github"
+    JUNIT = "junit"
+    B4 = "b4"
 
 
 def formatter(fmt: Format) -> Callable[[Report], str]:
@@ -22,5 +27,20 @@ def formatter(fmt: Format) -> Callable[[Report], str]:
         return render
     if fmt is Format.TEXT:
         from pte_check.report.text import render
+        return render
+    if fmt is Format.SARIF:
+        from pte_check.report.sarif import render
+        return render
+    if fmt is Format.MARKDOWN:
+        from pte_check.report.markdown import render
+        return render
+    if fmt is Format.GITHUB:
+        from pte_check.report.github import render
+        return render
+    if fmt is Format.JUNIT:
+        from pte_check.report.junit import render
+        return render
+    if fmt is Format.B4:
+        from pte_check.report.b4 import render
         return render
     raise AssertionError(fmt)

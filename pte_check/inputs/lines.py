@@ -1,0 +1,56 @@
+"""Input bytes as numbered lines: CRLF normalised, NUL and bad UTF-8 reported by line."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from pte_check.errors import InputError
+
+
+class Numbered(NamedTuple):
+    """One text line without its line ending, and its 1-based line number in the input file."""
+
+    origin: int
+    text: str
+
+
+class RawLine(NamedTuple):
+    """One undecoded line without its line ending, and its 1-based line number."""
+
+    origin: int
+    data: bytes
+
+
+def split_bytes(data: bytes, source: str) -> list[RawLine]:
+    """The lines of data, CRLF normalised; empty input and NUL bytes are InputErrors."""
+    if not data.strip():
+        raise InputError(source, None, "the input is empty; expected a patch, a mail or an mbox")
+    nul = data.find(b"\0")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        raise InputError(source, line, "binary data (a NUL byte), not a text patch")
+    parts = data.split(b"\n")
+    if parts[-1] == b"":
+        parts.pop()
+    return [RawLine(number, _strip_cr(part)) for number, part in enumerate(parts, 1)]
+
+
+def _strip_cr(data: bytes) -> bytes:
+    return data[:-1] if data.endswith(b"\r") else data
+
+
+def decode_lines(raw: Sequence[RawLine], source: str) -> list[Numbered]:
+    """Each line decoded as UTF-8; a line that is not UTF-8 is an InputError naming it."""
+    return [Numbered(line.origin, _decode(line, source)) for line in raw]
+
+
+def _decode(line: RawLine, source: str) -> str:
+    try:
+        return line.data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        byte = line.data[error.start]
+        raise InputError(
+            source, line.origin,
+            f"not valid UTF-8 (byte 0x{byte:02x} at column {error.start + 1}); "
+            "convert the file to UTF-8") from None

@@ -1,0 +1,119 @@
+"""One MIME part's text decoded (transfer encoding, charset, format=flowed) with input line numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from email.message import Message
+
+from pte_check.inputs.lines import Numbered, RawLine
+
+ASCII_NAMES = ("us-ascii", "ascii", "ansi_x3.4-1968")
+
+
+def locate(part: Message, raw: Sequence[RawLine], cursor: int) -> int:
+    """The index in raw where the part's body starts, searching from cursor."""
+    first, blanks = _first_line(part)
+    for index in range(cursor, len(raw)):
+        if raw[index].data == first:
+            return max(index - blanks, cursor)
+    return cursor
+
+
+def _first_line(part: Message) -> tuple[bytes, int]:
+    payload = part.get_payload(decode=False)
+    text = payload if isinstance(payload, str) else ""
+    data = text.encode("utf-8", "surrogateescape")
+    lines = [line.rstrip(b"\r") for line in data.split(b"\n")]
+    blanks = next((i for i, line in enumerate(lines) if line.strip()), 0)
+    return lines[blanks] if blanks < len(lines) else b"", blanks
+
+
+def decode_part(part: Message, raw: Sequence[RawLine], start: int) -> tuple[list[Numbered], bool]:
+    """The part's text lines numbered by the input lines they came from; and whether it was
+    decoded cleanly (False when bytes had to be replaced)."""
+    data = part.get_payload(decode=True)
+    payload = data if isinstance(data, bytes) else b""
+    text, clean = decode_charset(payload, part.get_content_charset())
+    origins = _origins(_encoding(part), payload, raw, start)
+    lines = [Numbered(origins(index, offset), line.removesuffix("\r"))
+             for index, (offset, line) in enumerate(_split(text, payload))]
+    if str(part.get_param("format", "")).lower() == "flowed":
+        lines = unflow(lines, str(part.get_param("delsp", "")).lower() == "yes")
+    return lines, clean
+
+
+def decode_charset(data: bytes, charset: str | None) -> tuple[str, bool]:
+    """data decoded with its declared charset, else UTF-8; replaced bytes make it unclean."""
+    names = [charset.lower()] if charset else []
+    if not names or names[0] in ASCII_NAMES:
+        names = ["utf-8"]
+    for name in names + ["utf-8"]:
+        try:
+            return data.decode(name), True
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return data.decode("utf-8", "replace"), False
+
+
+def _encoding(part: Message) -> str:
+    return str(part.get("Content-Transfer-Encoding", "7bit")).strip().lower()
+
+
+def _split(text: str, payload: bytes) -> list[tuple[int, str]]:
+    """Each line of text with the byte offset in payload where it starts."""
+    offsets = [0]
+    for index, byte in enumerate(payload):
+        if byte == 0x0A:
+            offsets.append(index + 1)
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [(offsets[min(i, len(offsets) - 1)], line) for i, line in enumerate(lines)]
+
+
+class _Origins:
+    """Maps a decoded line (by index and byte offset) to the encoded input line it came from."""
+
+    def __init__(self, table: list[int], per_line: int) -> None:
+        self.table = table or [0]
+        self.per_line = per_line
+
+    def __call__(self, index: int, offset: int) -> int:
+        key = offset // self.per_line if self.per_line else index
+        return self.table[min(key, len(self.table) - 1)]
+
+
+def _origins(encoding: str, payload: bytes, raw: Sequence[RawLine], start: int) -> _Origins:
+    lines = raw[start:] or raw[-1:]
+    if encoding == "base64":
+        width = len(lines[0].data.strip()) * 3 // 4 if lines else 0
+        return _Origins([line.origin for line in lines], max(width, 1))
+    if encoding == "quoted-printable":
+        return _Origins(_qp_starts(lines), 0)
+    return _Origins([line.origin for line in lines], 0)
+
+
+def _qp_starts(lines: Sequence[RawLine]) -> list[int]:
+    """The input lines where each decoded line starts (a trailing `=` continues a line)."""
+    starts, starting = [], True
+    for line in lines:
+        if starting:
+            starts.append(line.origin)
+        starting = not line.data.rstrip(b" \t").endswith(b"=")
+    return starts
+
+
+def unflow(lines: Sequence[Numbered], delsp: bool) -> list[Numbered]:
+    """RFC 3676 format=flowed undone: space-stuffing removed, soft line breaks joined."""
+    result: list[Numbered] = []
+    joining = False
+    for line in lines:
+        text = line.text.removeprefix(" ")
+        if joining:
+            result[-1] = Numbered(result[-1].origin, result[-1].text + text)
+        else:
+            result.append(Numbered(line.origin, text))
+        joining = text.endswith(" ") and text != "-- "
+        if joining and delsp:
+            result[-1] = Numbered(result[-1].origin, result[-1].text[:-1])
+    return result
