@@ -64,14 +64,19 @@ def main() -> None:
     """pte-check: the behavioural differences a kernel patch makes on the page-fault path."""
 
 
+_FORMATS = ("text", "json", "sarif", "markdown", "github", "junit", "b4")
+
+
 @main.command("check")
 @click.version_option(__version__, "--version", prog_name="pte-check",
                       message="%(prog)s %(version)s")
 @click.argument("patches", nargs=-1, metavar="PATCH...")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Report format.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
-              help="Write the report to this file instead of standard output.")
+@click.option("--format", "formats", type=click.Choice(_FORMATS), multiple=True,
+              help="Report format (default text); repeat it, with --output, for several "
+                   "reports from one analysis.")
+@click.option("--output", "-o", "outputs", type=click.Path(dir_okay=False), multiple=True,
+              help="Write the report of the --format at the same position to this file "
+                   "(a format without one goes to standard output).")
 @click.option("--kernel", type=click.Choice(["auto", "6.4", "6.5"]), default="auto",
               show_default=True,
               help="Function bodies of the built-in model to align the patch with; auto picks "
@@ -87,21 +92,26 @@ def main() -> None:
 @click.option("--exit-zero", is_flag=True, help="Exit 0 whatever was found.")
 @click.option("--strict", is_flag=True,
               help="Exit 3 when nothing failed but something could not be analysed.")
+@click.option("--waivers", type=click.Path(dir_okay=False),
+              help="TOML file of [[waive]] entries (default: .pte-check.toml here, if any).")
 @click.option("--max-states", type=click.IntRange(100), default=200_000, show_default=True,
               help="Exploration budget per function (states).")
 @click.option("--time-limit", type=click.FloatRange(0.1), default=20.0, show_default=True,
               help="Exploration budget per function (seconds).")
-def check(patches: Sequence[str], fmt: str, output: str | None, kernel: str, contract: str,
-          races: int, fail_on: str, exit_zero: bool, strict: bool, max_states: int,
-          time_limit: float) -> None:
+def check(patches: Sequence[str], formats: Sequence[str], outputs: Sequence[str], kernel: str,
+          contract: str, races: int, fail_on: str, exit_zero: bool, strict: bool,
+          waivers: str | None, max_states: int, time_limit: float) -> None:
     """Check PATCH... (files, directories of *.patch, mbox series, review replies, or - for
     standard input) against the built-in model of the fault path."""
     if not patches:
         _fail("no patch given (try: pte-check PATCH, or pte-check - < PATCH)")
+    targets = _targets(formats or ("text",), outputs)
     try:
         report = _run(patches, kernel=kernel, contract=contract, races=races,
                       max_states=max_states, time_limit=time_limit)
-        _emit(report, fmt, output)
+        report = _waive(report, waivers)
+        for fmt, output in targets:
+            _emit(report, fmt, output)
     except PteCheckError as error:
         _fail(str(error))
     except Exception as error:  # the user gets one line, never a traceback
@@ -110,6 +120,16 @@ def check(patches: Sequence[str], fmt: str, output: str | None, kernel: str, con
         _fail(f"internal error: {type(error).__name__}: {error} "
               "(set PTE_CHECK_DEBUG=1 for details)")
     sys.exit(exit_code(report, fail_on, strict, exit_zero))
+
+
+def _targets(formats: Sequence[str], outputs: Sequence[str]) -> list[tuple[str, str | None]]:
+    """Pair each --format with the --output at its position; at most one goes to stdout."""
+    if len(outputs) > len(formats):
+        _fail("more --output than --format options")
+    pairs = [(fmt, outputs[i] if i < len(outputs) else None) for i, fmt in enumerate(formats)]
+    if sum(out is None for _, out in pairs) > 1:
+        _fail("only one --format can go to standard output: give the others an --output")
+    return pairs
 
 
 def _run(patches: Sequence[str], **settings: Any) -> Report:
@@ -126,15 +146,37 @@ def _run(patches: Sequence[str], **settings: Any) -> Report:
     return analyse(series, options)
 
 
+def _waive(report: Report, path: str | None) -> Report:
+    from pte_check.compare import waivers
+
+    if path is None and os.path.exists(".pte-check.toml"):
+        path = ".pte-check.toml"
+    if path is None:
+        return report
+    return waivers.apply(report, waivers.load(path), path)
+
+
 def _emit(report: Report, fmt: str, output: str | None) -> None:
     from pte_check.report import Format, formatter
 
+    if fmt == "text" and output is None and sys.stdout.isatty():
+        from rich.console import Console
+
+        from pte_check.report.text import render_to
+        render_to(Console(highlight=False, markup=False), report)
+        return
     text = formatter(Format(fmt))(report)
     if output:
-        with open(output, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        try:
+            with open(output, "w", encoding="utf-8") as handle:
+                handle.write(text)
+        except OSError as error:
+            raise PteCheckError(f"{output}: cannot write the report: {error.strerror}") from None
     else:
         click.echo(text, nl=False)
+    if fmt == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
+        with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as summary:
+            summary.write(formatter(Format.MARKDOWN)(report))
 
 
 def rules_table() -> str:

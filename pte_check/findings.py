@@ -97,6 +97,11 @@ class PatchReport:
     functions: tuple[str, ...] = ()
     skipped_files: tuple[str, ...] = ()
 
+    def verdict(self) -> Severity | None:
+        """The highest severity at warning or above among live findings, if any."""
+        live = [f.severity for f in self.findings if not f.waived and f.severity >= Severity.WARNING]
+        return max(live) if live else None
+
 
 @dataclass(frozen=True)
 class Summary:
@@ -118,6 +123,7 @@ class Report:
 
     version: str
     patches: tuple[PatchReport, ...]
+    notes: tuple[str, ...] = ()
     summary: Summary = field(init=False)
 
     def __post_init__(self) -> None:

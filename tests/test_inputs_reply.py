@@ -10,12 +10,17 @@ from pte_check.inputs.readings import AMBIGUOUS, Candidate, choose
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures" / "inputs"
-SEED_REPLY = Path("/work/shared/seeds/filemap-review-reply.txt")
-LOCAL_REPLY = ROOT.parent / "shared" / "seeds" / "filemap-review-reply.txt"
+SHARED_REPLY = ROOT.parent / "shared" / "seeds" / "filemap-review-reply.txt"
 
 
 def seed_reply() -> Path:
-    return LOCAL_REPLY if LOCAL_REPLY.exists() else SEED_REPLY
+    """The byte-for-byte copy of shared/seeds/filemap-review-reply.txt kept with the fixtures."""
+    return FIXTURES / "filemap-review-reply.txt"
+
+
+def test_seed_reply_fixture_is_the_shared_seed_unchanged() -> None:
+    if SHARED_REPLY.exists():
+        assert seed_reply().read_bytes() == SHARED_REPLY.read_bytes()
 
 
 def test_seed_reply_recovers_both_hunks_exactly() -> None:

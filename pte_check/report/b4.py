@@ -25,11 +25,12 @@ def render(report: Report) -> str:
 
 def check(p: PatchReport, named: bool = False) -> dict[str, Any] | None:
     """One patch's entry: fail on a live error, warn on a live warning, else none."""
-    live = [f for f in p.findings if not f.waived and f.severity >= Severity.WARNING]
-    if not live:
+    verdict = p.verdict()
+    if verdict is None:
         return None
+    live = [f for f in p.findings if not f.waived and f.severity >= Severity.WARNING]
     summary = _counts(live)
-    return {"tool": TOOL, "status": _STATUS[max(f.severity for f in live)],
+    return {"tool": TOOL, "status": _STATUS[verdict],
             "summary": f"{p.subject}: {summary}" if named else summary, "url": "",
             "details": json.dumps([_detail(f) for f in live], ensure_ascii=False)}
 

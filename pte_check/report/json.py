@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from pte_check.findings import Finding, Outcome, PatchReport, Report, Step
+from pte_check.rules import Severity
 
 SCHEMA_VERSION = 1
 
@@ -60,7 +61,22 @@ def patch(p: PatchReport) -> dict[str, Any]:
         "skipped_files": list(p.skipped_files),
         "notes": list(p.notes),
         "findings": [finding(f) for f in p.findings],
+        "patchwork": _patchwork(p),
     }
+
+
+_PATCHWORK = {Severity.ERROR: "fail", Severity.WARNING: "warning", None: "success"}
+
+
+def _patchwork(p: PatchReport) -> dict[str, str]:
+    """Patchwork check fields, ready for a CI bot to post unchanged."""
+    live = [f for f in p.findings if not f.waived]
+    counts = ", ".join(f"{n} {s.label}{'s' * (n != 1)}" for s in sorted(Severity, reverse=True)
+                       if (n := sum(f.severity is s for f in live)))
+    waived = sum(f.waived for f in p.findings)
+    quiet = f"no finding ({waived} waived)" if waived else "no behavioural difference found"
+    return {"state": _PATCHWORK[p.verdict()], "context": "pte-check",
+            "description": counts or quiet}
 
 
 def document(report: Report) -> dict[str, Any]:
@@ -75,6 +91,7 @@ def document(report: Report) -> dict[str, Any]:
             "errors": s.errors, "findings": s.findings, "waived": s.waived,
             "by_severity": dict(s.by_severity), "by_rule": dict(s.by_rule),
         },
+        "notes": list(report.notes),
     }
 
 

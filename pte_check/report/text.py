@@ -104,6 +104,8 @@ def render_to(console: Console, report: Report) -> None:
         console.print()
     if not report.patches:
         console.print("No patches.")
+    for note in report.notes:
+        console.print(Text(f"note: {note}"), soft_wrap=True)
     console.print(Text(f"pte-check {report.version}: {summary_line(report.summary)}",
                        style="bold"), soft_wrap=True)
 
