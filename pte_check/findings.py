@@ -124,6 +124,7 @@ class Report:
     version: str
     patches: tuple[PatchReport, ...]
     notes: tuple[str, ...] = ()
+    series: PatchReport | None = None
     summary: Summary = field(init=False)
 
     def __post_init__(self) -> None:

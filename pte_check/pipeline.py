@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Mapping, Sequence
 
 from pte_check import __version__
@@ -20,21 +20,33 @@ from pte_check.model.contract import CONTRACTS, NEWEST
 from pte_check.options import Options
 from pte_check.rules import FAULT_OUTCOME_CHANGED, NOT_ANALYSED, RESOURCE_IMBALANCE, \
     UNCHECKED_MAY_FAIL
-from pte_check.sources.base import FunctionText, Sourcing
+from pte_check.sources.base import Edit, FunctionText, Provider, Sourcing
 from pte_check.sources.builtin import BuiltinProvider
 
 _FAULTS = {RESOURCE_IMBALANCE.id, UNCHECKED_MAY_FAIL.id}
 Progress = Callable[[int, int, Patch], None]
 
 
-def analyse(series: PatchSeries, options: Options, progress: Progress | None = None) -> Report:
-    """Analyse every patch of a series, in order."""
+def analyse(series: PatchSeries, options: Options, progress: Progress | None = None,
+            provider: Provider | None = None) -> Report:
+    """Analyse every patch of a series in order, each on top of the ones before it, and the
+    series' net effect when it has more than one patch."""
+    provider = provider or BuiltinProvider({v: model_texts(v) for v in catalog.versions()},
+                                           options.kernel)
+    versions = catalog.versions() if isinstance(provider, BuiltinProvider) else ("tree",)
+    baseline = {v: provider.functions(v) for v in versions}
     reports = []
     for index, patch in enumerate(series.patches):
         if progress is not None:
             progress(index, len(series.patches), patch)
-        reports.append(analyse_patch(patch, options))
-    return Report(__version__, tuple(reports))
+        report, sourcing = _analyse_patch(patch, options, provider)
+        if sourcing.edits and not sourcing.unaligned:
+            provider.advance(sourcing)
+        reports.append(report)
+    net = None
+    if len(series.patches) > 1:
+        net = _net_effect(series, baseline, provider, options)
+    return Report(__version__, tuple(reports), series=net)
 
 
 def model_texts(version: str) -> dict[str, list[FunctionText]]:
@@ -47,15 +59,31 @@ def model_texts(version: str) -> dict[str, list[FunctionText]]:
     return out
 
 
-def _source(patch: Patch, options: Options) -> Sourcing:
-    versions = catalog.versions() if options.kernel == "auto" else (options.kernel,)
-    best: Sourcing | None = None
-    for version in versions:
-        sourcing = BuiltinProvider(version, model_texts(version)).source(patch)
-        if best is None or len(sourcing.unaligned) < len(best.unaligned):
-            best = sourcing
-    assert best is not None
-    return best
+def _net_effect(series: PatchSeries, baseline: Mapping[str, list[FunctionText]],
+                provider: Provider, options: Options) -> PatchReport:
+    """The series as one change: the functions before its first patch against after its last."""
+    first = series.patches[0]
+    title = series.title or f"{len(series.patches)} patches, from {first.subject!r}"
+    edits: list[Edit] = []
+    context: list[FunctionText] = []
+    version = next(iter(baseline), "")
+    for v, functions in baseline.items():
+        final = {f.name: f for f in provider.functions(v)}
+        changed = [(f, final[f.name]) for f in functions
+                   if f.name in final and final[f.name].text != f.text]
+        if changed:
+            version = v
+            edits = [Edit(b, a, (None,) * len(b.lines), (None,) * len(a.lines), ())
+                     for b, a in changed]
+            context = [f for f in functions if f.name not in {b.name for b, _ in changed}]
+            break
+    sourcing = Sourcing(tuple(edits), (), tuple(context), version)
+    patch = Patch(f"series: {title}", (), first.source, first.origin, first.author)
+    report, _ = _analyse_sourced(patch, options, sourcing)
+    if not edits:
+        report = replace(report, notes=report.notes + (
+            "the series leaves every modelled function as it found it",))
+    return report
 
 
 def _not_analysed(file: str, line: int | None, function: str, reason: str) -> Finding:
@@ -84,43 +112,61 @@ def _lower(sourcing: Sourcing, patch: Patch, strict: bool) -> _Versions:
     problems: list[Finding] = []
     for text in sourcing.context:
         before[text.name] = after[text.name] = lower_function(text.text, text.name, strict)
+    files: dict[str, str] = {}
     for edit in sourcing.edits:
         name, file = edit.before.name, edit.before.file
-        first[name] = (file, edit.hunks[0])
+        files[name] = file
+        if edit.hunks:
+            first[name] = (file, edit.hunks[0])
         old = lower_function(edit.before.text, name, strict)
         new = lower_function(edit.after.text, name, strict)
         fatal = [n for n in new.notes if n.fatal]
         if fatal:
-            hunk = hunks[(file, edit.hunks[0])]
-            problems.append(_not_analysed(file, group.post_image_line(hunk), name,
-                                          f"{name}() after the patch: {fatal[0].text}"))
+            hunk = hunks.get((file, edit.hunks[0])) if edit.hunks else None
+            problems.append(_not_analysed(file, group.post_image_line(hunk) if hunk else None,
+                                          name, f"{name}() after the patch: {fatal[0].text}"))
             continue
         before[name], after[name] = old, new
         before_lines[name] = group.Lines(file, edit.before.lines, edit.before_hunks)
         after_lines[name] = group.Lines(file, edit.after.lines, edit.after_hunks)
-    return _Versions(before, after, group.Locator(before_lines, after_lines, hunks, first),
-                     problems)
+    return _Versions(before, after,
+                     group.Locator(before_lines, after_lines, hunks, first, files), problems)
 
 
-def analyse_patch(patch: Patch, options: Options) -> PatchReport:
-    """Analyse one patch against the built-in model."""
+def analyse_patch(patch: Patch, options: Options, provider: Provider | None = None) -> PatchReport:
+    """Analyse one patch on its own (against the built-in model unless a provider is given)."""
+    provider = provider or BuiltinProvider({v: model_texts(v) for v in catalog.versions()},
+                                           options.kernel)
+    return _analyse_patch(patch, options, provider)[0]
+
+
+def _analyse_patch(patch: Patch, options: Options,
+                   provider: Provider) -> tuple[PatchReport, Sourcing]:
+    sourcing = provider.source(patch)
+    return _analyse_sourced(patch, options, sourcing)
+
+
+def _analyse_sourced(patch: Patch, options: Options,
+                     sourcing: Sourcing) -> tuple[PatchReport, Sourcing]:
     skipped = tuple(d.path for d in patch.files if not d.is_c or d.binary)
     source = SourceRef(patch.source, patch.origin)
-    sourcing = _source(patch, options)
     findings = [_not_analysed(u.file, u.hunk.new_start, "", f"hunk {u.hunk.header}: {u.reason}")
                 for u in sourcing.unaligned]
     code = _lower(sourcing, patch, options.strict)
     findings += code.problems
     changed = {e.before.name for e in sourcing.edits} & set(code.after)
     contract = CONTRACTS[NEWEST if options.contract == "newest" else options.contract]
-    notes = [f"model: Linux {sourcing.version} function bodies, {contract.version} "
-             "primitive contracts"] if sourcing.edits else []
+    notes = list(sourcing.notes)
+    if sourcing.edits:
+        notes.insert(0, f"model: Linux {sourcing.version} function bodies, {contract.version} "
+                        "primitive contracts")
     if changed:
         findings += _explore_all(code, changed, contract, options, notes)
     status = Status.INCOMPLETE if any(f.rule == NOT_ANALYSED.id for f in findings) \
         else Status.ANALYSED
-    return PatchReport(patch.subject, patch.author, source, status, tuple(findings),
-                       sourcing.version, tuple(notes), tuple(sorted(changed)), skipped)
+    report = PatchReport(patch.subject, patch.author, source, status, tuple(findings),
+                         sourcing.version, tuple(notes), tuple(sorted(changed)), skipped)
+    return report, sourcing
 
 
 def _explore_all(code: _Versions, changed: set[str], contract: object, options: Options,
@@ -135,8 +181,9 @@ def _explore_all(code: _Versions, changed: set[str], contract: object, options: 
         new = explore(code.after, name, contract, options.budget, options.races)  # type: ignore[arg-type]
         reason = old.incomplete or new.incomplete
         if reason:
-            hunk = code.locator.first_hunk.get(name) or next(iter(code.locator.first_hunk.values()))
-            findings.append(_not_analysed(hunk[0], None, name, f"{name}(): {reason}"))
+            where = code.locator.first_hunk.get(name) or next(
+                iter(code.locator.first_hunk.values()), (code.locator.files.get(name, ""), 0))
+            findings.append(_not_analysed(where[0], None, name, f"{name}(): {reason}"))
             continue
         changes = compare([record(old, p) for p in old.paths], [record(new, p) for p in new.paths])
         findings += _role_findings(name, changes, code.locator, changed, explored, roots, graph)

@@ -52,4 +52,6 @@ def test_case(folder: Path) -> None:
         "status": [p["status"] for p in report["patches"]],
         "findings": [_project(f) for p in report["patches"] for f in p["findings"]],
     }
+    if report["series"] is not None:
+        got["series"] = [_project(f) for f in report["series"]["findings"]]
     assert got == expected

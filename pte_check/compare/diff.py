@@ -79,18 +79,23 @@ def _compare_state(before: list[Record], after: list[Record]) -> list[Change]:
 
 def _classify(a: Record, olds: list[Record],
               lost: list[Record]) -> tuple[list[Change], list[Record]]:
-    """Name a new outcome: a new bug, a resource change, a return change, or a new path."""
+    """Name a new outcome: a new bug or leak first, then a return change (its resource effects
+    go with the new return value: the caller's contract), then another resource change, and
+    otherwise a new path."""
     state, words = a.state, a.state_words
     if a.fault_kind is not None:
         rule = RESOURCE_IMBALANCE if a.fault_kind == "double-release" else UNCHECKED_MAY_FAIL
         partner = (lost or olds or [None])[0]
         return [Change(rule, state, words, partner, a)], lost
     effects = {e for b in olds for e in b.observed.resources}
-    if any(e not in effects for e in a.observed.resources):
-        same = [b for b in olds if b.observed.returns == a.observed.returns] or lost or olds
+    new_effects = [e for e in a.observed.resources if e not in effects]
+    same = [b for b in olds if b.observed.returns == a.observed.returns] or lost or olds
+    if any(e.endswith("left held") for e in new_effects):
         return [Change(RESOURCE_IMBALANCE, state, words, (same or [None])[0], a)], []
     partners = [b for b in lost if b.fault_kind is None
                 and b.observed.returns != a.observed.returns]
     if partners:
         return [Change(RETURN_CHANGED, state, words, b, a) for b in partners], partners
+    if new_effects:
+        return [Change(RESOURCE_IMBALANCE, state, words, (same or [None])[0], a)], []
     return [Change(PATH_ADDED, state, words, None, a)], []

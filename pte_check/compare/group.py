@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 from pte_check.compare.diff import Change
@@ -31,6 +31,7 @@ class Locator:
     after: Mapping[str, Lines]
     hunks: Mapping[tuple[str, int], Hunk]
     first_hunk: Mapping[str, tuple[str, int]]
+    files: Mapping[str, str] = field(default_factory=dict)
 
     def steps(self, steps: Sequence[Step], after: bool) -> tuple[Step, ...]:
         table = self.after if after else self.before
@@ -155,7 +156,7 @@ def _finding(function: str, rule: Rule, buckets: list[list[Change]], locator: Lo
         after = Outcome(tuple(all_after), after.resources, after.calls, after.fault, after.path)
     where = locator.responsible(befores[0] if befores else None, afters[0] if afters else None)
     hunk = locator.hunks.get(where) if where else None
-    file = where[0] if where else ""
+    file = where[0] if where else locator.files.get(function, "")
     message = _message(function, rule, before, after, states, chain)
     return Finding(
         rule=rule.id, severity=rule.severity, file=file,

@@ -102,6 +102,9 @@ def apply(report: Report, waivers: tuple[Waiver, ...], source: str) -> Report:
         return finding
     patches = tuple(replace(p, findings=tuple(waive(f) for f in p.findings))
                     for p in report.patches)
+    series = report.series
+    if series is not None:
+        series = replace(series, findings=tuple(waive(f) for f in series.findings))
     stale = tuple(f"{source}:{w.line}: waiver ({w.words}) matched no finding"
                   for i, w in enumerate(waivers) if i not in used)
-    return Report(report.version, patches, report.notes + stale)
+    return Report(report.version, patches, report.notes + stale, series)

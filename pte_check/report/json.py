@@ -92,6 +92,7 @@ def document(report: Report) -> dict[str, Any]:
             "by_severity": dict(s.by_severity), "by_rule": dict(s.by_rule),
         },
         "notes": list(report.notes),
+        "series": None if report.series is None else patch(report.series),
     }
 
 

@@ -104,6 +104,9 @@ def render_to(console: Console, report: Report) -> None:
         console.print()
     if not report.patches:
         console.print("No patches.")
+    if report.series is not None:
+        console.print(_patch(report.series, 0, len(report.patches)))
+        console.print()
     for note in report.notes:
         console.print(Text(f"note: {note}"), soft_wrap=True)
     console.print(Text(f"pte-check {report.version}: {summary_line(report.summary)}",
@@ -122,7 +125,8 @@ def _patch(p: PatchReport, number: int, count: int) -> RenderableType:
 
 
 def _patch_header(p: PatchReport, number: int, count: int) -> RenderableType:
-    title = Text(f"Patch {number}/{count}: {p.subject}", style="bold")
+    heading = f"Patch {number}/{count}" if number else f"Net effect of the {count} patches"
+    title = Text(f"{heading}: {p.subject}", style="bold")
     facts = [place(p.source.file, p.source.line), p.status.value,
              f"kernel model {p.kernel}" if p.kernel else "no kernel model"]
     facts += [f"from {p.author}"] if p.author else []

@@ -54,4 +54,11 @@ class Sourcing:
 class Provider(Protocol):
     """Gives the before and after bodies of the functions a patch changes."""
 
-    def source(self, patch: Patch) -> Sourcing: ...
+    def source(self, patch: Patch) -> Sourcing:
+        """The functions the patch changes, before and after, and the hunks that fit nowhere."""
+
+    def advance(self, sourcing: Sourcing) -> None:
+        """Take a patch's edits as the base of the next patch of the series."""
+
+    def functions(self, version: str) -> list[FunctionText]:
+        """Every function the provider knows at a version, as the series has left them."""
