@@ -98,9 +98,11 @@ _FORMATS = ("text", "json", "sarif", "markdown", "github", "junit", "b4")
               help="Exploration budget per function (states).")
 @click.option("--time-limit", type=click.FloatRange(0.1), default=20.0, show_default=True,
               help="Exploration budget per function (seconds).")
+@click.option("--loop-bound", type=click.IntRange(1, 8), default=1, show_default=True,
+              help="How often a path may go round a loop again before it is dropped.")
 def check(patches: Sequence[str], formats: Sequence[str], outputs: Sequence[str], kernel: str,
           contract: str, races: int, fail_on: str, exit_zero: bool, strict: bool,
-          waivers: str | None, max_states: int, time_limit: float) -> None:
+          waivers: str | None, max_states: int, time_limit: float, loop_bound: int) -> None:
     """Check PATCH... (files, directories of *.patch, mbox series, review replies, or - for
     standard input) against the built-in model of the fault path."""
     if not patches:
@@ -108,7 +110,7 @@ def check(patches: Sequence[str], formats: Sequence[str], outputs: Sequence[str]
     targets = _targets(formats or ("text",), outputs)
     try:
         report = _run(patches, kernel=kernel, contract=contract, races=races,
-                      max_states=max_states, time_limit=time_limit)
+                      max_states=max_states, time_limit=time_limit, loop_bound=loop_bound)
         report = _waive(report, waivers)
         for fmt, output in targets:
             _emit(report, fmt, output)
@@ -142,7 +144,8 @@ def _run(patches: Sequence[str], **settings: Any) -> Report:
     options = Options(kernel=settings["kernel"], contract=settings["contract"],
                       races=settings["races"],
                       budget=Budget(max_states=settings["max_states"],
-                                    seconds=settings["time_limit"]))
+                                    seconds=settings["time_limit"],
+                                    loop_bound=settings.get("loop_bound", 1)))
     return analyse(series, options)
 
 
@@ -177,6 +180,75 @@ def _emit(report: Report, fmt: str, output: str | None) -> None:
     if fmt == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
         with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as summary:
             summary.write(formatter(Format.MARKDOWN)(report))
+
+
+@main.group("model")
+def model() -> None:
+    """Show the built-in model: its functions, and each one's entry states and outcomes."""
+
+
+@model.command("list")
+def model_list() -> None:
+    """The modelled functions, the kernel file of each and the versions modelled."""
+    from pte_check.model import catalog
+
+    rows: dict[str, tuple[str, list[str]]] = {}
+    for version in catalog.versions():
+        for fn in catalog.functions(version).values():
+            rows.setdefault(fn.name, (fn.file, []))[1].append(version)
+    for name in sorted(rows, key=lambda n: (rows[n][0], n)):
+        file, versions = rows[name]
+        click.echo(f"{file:14} {name + '()':28} {', '.join(versions)}")
+
+
+@model.command("show")
+@click.argument("function")
+@click.option("--kernel", type=click.Choice(["6.4", "6.5"]), default="6.5", show_default=True,
+              help="Which version of the function's body.")
+@click.option("--contract", type=click.Choice(["newest", "6.4", "6.5"]), default="newest",
+              show_default=True, help="Primitive contracts.")
+@click.option("--races", type=click.IntRange(0, 3), default=1, show_default=True,
+              help="Concurrent PMD changes by other CPUs explored per path.")
+@click.option("--paths", is_flag=True, help="Print a witness path under each outcome.")
+def model_show(function: str, kernel: str, contract: str, races: int, paths: bool) -> None:
+    """FUNCTION's entry states and the outcomes each reaches, as the model explores them."""
+    from pte_check.explore.budget import Budget
+    from pte_check.pipeline import describe
+    from pte_check.report.model import render_view
+
+    try:
+        view = describe(function.rstrip("()"), kernel, contract, races, Budget())
+    except PteCheckError as error:
+        _fail(str(error))
+    click.echo(render_view(view, paths), nl=False)
+
+
+@main.command("explain")
+@click.argument("patches", nargs=-1, metavar="PATCH...", required=True)
+@click.option("--finding", "which", required=True,
+              help="The finding: its number in the report (1, 2, ...) or a fingerprint prefix.")
+@click.option("--kernel", type=click.Choice(["auto", "6.4", "6.5"]), default="auto",
+              show_default=True, help="As for the check.")
+@click.option("--contract", type=click.Choice(["newest", "6.4", "6.5"]), default="newest",
+              show_default=True, help="As for the check.")
+@click.option("--races", type=click.IntRange(0, 3), default=1, show_default=True,
+              help="As for the check.")
+def explain(patches: Sequence[str], which: str, kernel: str, contract: str, races: int) -> None:
+    """One finding of PATCH... in full: both witness paths side by side, states, call chain."""
+    from pte_check.report.model import render_explain
+
+    try:
+        report = _run(patches, kernel=kernel, contract=contract, races=races,
+                      max_states=200_000, time_limit=20.0)
+    except PteCheckError as error:
+        _fail(str(error))
+    findings = report.findings()
+    chosen = [f for i, f in enumerate(findings, 1)
+              if which == str(i) or (len(which) >= 4 and f.fingerprint.startswith(which))]
+    if not chosen:
+        _fail(f"no finding {which!r}: the report has {len(findings)} "
+              f"(numbered 1 to {len(findings)})")
+    click.echo(render_explain(chosen[0]), nl=False)
 
 
 def rules_table() -> str:

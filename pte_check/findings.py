@@ -152,3 +152,25 @@ def summarise(patches: tuple[PatchReport, ...]) -> Summary:
         by_rule=tuple(sorted(rules.items())),
         waived=sum(f.waived for p in patches for f in p.findings),
     )
+
+
+@dataclass(frozen=True)
+class StateOutcomes:
+    """One entry state of a modelled function and every outcome its paths reach from it."""
+
+    state: str
+    outcomes: tuple[Outcome, ...]
+
+
+@dataclass(frozen=True)
+class ModelView:
+    """A modelled function as the model sees it: for each entry state, its outcomes."""
+
+    function: str
+    file: str
+    version: str
+    contract: str
+    source: str
+    states: tuple[StateOutcomes, ...]
+    paths: int
+    incomplete: str | None = None

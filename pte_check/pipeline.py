@@ -11,7 +11,10 @@ from pte_check.compare.callgraph import CallGraph
 from pte_check.compare.diff import Change, compare
 from pte_check.compare.outcomes import record
 from pte_check.explore.run import Exploration, explore
-from pte_check.findings import Finding, PatchReport, Report, SourceRef, Status
+from pte_check.errors import UsageError
+from pte_check.explore.budget import Budget
+from pte_check.findings import (Finding, ModelView, Outcome, PatchReport, Report, SourceRef,
+                                StateOutcomes, Status)
 from pte_check.inputs.patch import Patch, PatchSeries
 from pte_check.lowering import ir
 from pte_check.lowering.lower import lower_function
@@ -173,12 +176,17 @@ def _explore_all(code: _Versions, changed: set[str], contract: object, options: 
                  notes: list[str]) -> list[Finding]:
     graph = CallGraph(code.after, catalog.INDIRECT)
     old_graph = CallGraph(code.before, catalog.INDIRECT)
-    explored = changed | graph.ancestors(changed) | old_graph.ancestors(changed)
-    roots = set(graph.roots(changed)) - changed
+    levels = (graph.ancestors(changed) | old_graph.ancestors(changed)) & catalog.HANDLERS
+    roots = (set(graph.roots(changed)) | levels) - changed
+    # The changed functions, their direct callers (where a changed result is first used) and
+    # the roots (where the whole fault's outcome shows); bugs further up surface in the roots.
+    callers = {c for n in changed for g in (graph, old_graph) for c in g.callers.get(n, ())}
+    explored = changed | callers | roots
     findings: list[Finding] = []
+    within = catalog.reaching(changed)
     for name in sorted(explored, key=lambda n: (n not in changed, n)):
-        old = explore(code.before, name, contract, options.budget, options.races)  # type: ignore[arg-type]
-        new = explore(code.after, name, contract, options.budget, options.races)  # type: ignore[arg-type]
+        old = explore(code.before, name, contract, options.budget, options.races, within)  # type: ignore[arg-type]
+        new = explore(code.after, name, contract, options.budget, options.races, within)  # type: ignore[arg-type]
         reason = old.incomplete or new.incomplete
         if reason:
             where = code.locator.first_hunk.get(name) or next(
@@ -186,7 +194,8 @@ def _explore_all(code: _Versions, changed: set[str], contract: object, options: 
             findings.append(_not_analysed(where[0], None, name, f"{name}(): {reason}"))
             continue
         changes = compare([record(old, p) for p in old.paths], [record(new, p) for p in new.paths])
-        findings += _role_findings(name, changes, code.locator, changed, explored, roots, graph)
+        findings += _role_findings(name, changes, code.locator, changed, explored, roots, graph,
+                                   old_graph)
         opaque = sorted(new.opaque - old.opaque)
         if opaque and name in changed:
             notes.append(f"{name}(): calls the model does not know, taken as having no effect "
@@ -196,7 +205,7 @@ def _explore_all(code: _Versions, changed: set[str], contract: object, options: 
 
 def _role_findings(name: str, changes: Sequence[Change], locator: group.Locator,
                    changed: set[str], explored: set[str], roots: set[str],
-                   graph: CallGraph) -> list[Finding]:
+                   graph: CallGraph, old_graph: CallGraph) -> list[Finding]:
     def mine(change: Change) -> bool:
         """A bug is reported where it happens; a leak, in the changed function."""
         after = change.after
@@ -210,9 +219,33 @@ def _role_findings(name: str, changes: Sequence[Change], locator: group.Locator,
         return group.build(name, faults + rest, locator)
     out = group.build(name, faults, locator)
     if name in roots and changes:
-        chain = graph.chain(name, changed)
+        chain = graph.chain(name, changed) or old_graph.chain(name, changed)
         out += group.build(name, changes, locator, FAULT_OUTCOME_CHANGED, chain)
     return out
 
 
 __all__ = ["analyse", "analyse_patch", "Options", "Mapping", "Exploration"]
+
+
+def describe(name: str, version: str, contract: str, races: int, budget: Budget) -> ModelView:
+    """Explore one modelled function on its own: each entry state and the outcomes it reaches."""
+    functions = catalog.functions(version)
+    if name not in functions:
+        known = ", ".join(sorted(functions))
+        raise UsageError(f"the {version} model has no function {name}() (it has: {known})")
+    lowered = {n: lower_function(f.text, n) for n, f in functions.items()}
+    chosen = CONTRACTS[NEWEST if contract == "newest" else contract]
+    exploration = explore(lowered, name, chosen, budget, races)
+    by_state: dict[tuple[int, int, int, str], tuple[str, dict[object, Outcome]]] = {}
+    for path in exploration.paths:
+        rec = record(exploration, path)
+        _, seen = by_state.setdefault(rec.state, (rec.state_words, {}))
+        if rec.observed not in seen:
+            o = rec.observed
+            seen[rec.observed] = Outcome((o.returns,), o.resources, o.calls, o.fault, rec.steps)
+    states = tuple(StateOutcomes(words, tuple(sorted(seen.values(), key=repr)))
+                   for _, (words, seen) in sorted(by_state.items()))
+    model = functions[name]
+    return ModelView(name, model.file, version, chosen.version,
+                     f"{model.model_file}:{model.model_line}", states,
+                     len(exploration.paths), exploration.incomplete)

@@ -15,7 +15,7 @@ class Change:
     """One behavioural difference on one entry state: a before path, an after path, or both."""
 
     rule: Rule
-    state: tuple[int, int, str]
+    state: tuple[int, int, int, str]
     state_words: str
     before: Record | None
     after: Record | None
@@ -27,8 +27,8 @@ def _compatible(left: Record, right: Record) -> bool:
     return all(mine.get(key, value) == value for key, value in right.env)
 
 
-def _by_state(records: Sequence[Record]) -> dict[tuple[int, int, str], list[Record]]:
-    out: dict[tuple[int, int, str], list[Record]] = {}
+def _by_state(records: Sequence[Record]) -> dict[tuple[int, int, int, str], list[Record]]:
+    out: dict[tuple[int, int, int, str], list[Record]] = {}
     for rec in records:
         out.setdefault(rec.state, []).append(rec)
     return out

@@ -204,6 +204,7 @@ def _message(function: str, rule: Rule, before: Outcome | None, after: Outcome |
     if rule is PATH_REMOVED:
         return f"{function}() can no longer return {old} when {when}"
     via = " → ".join(f"{f}()" for f in chain)
+    turn = _divergence(before, after, chain)
     if after is not None and after.fault:
         return (f"Through {via}: {function}() returned {old}; it now ends in a bug: "
                 f"{after.fault}, when {when}")
@@ -215,8 +216,25 @@ def _message(function: str, rule: Rule, before: Outcome | None, after: Outcome |
         held = [r for r in after.resources if r not in before.resources]
         if held:
             calls += " it now ends with " + ", ".join(held) + ";"
-    return (f"Through {via}: {function}() returned {old};{calls} it now returns {new}, "
+    return (f"Through {via}: {function}() returned {old};{turn}{calls} it now returns {new}, "
             f"when {when}")
+
+
+def _divergence(before: Outcome | None, after: Outcome | None, chain: tuple[str, ...]) -> str:
+    """Where the two witness paths part after the changed function returned, in words."""
+    if before is None or after is None or not chain:
+        return ""
+
+    def rest(path: tuple[Step, ...]) -> list[Step]:
+        last = max((i for i, s in enumerate(path) if s.function == chain[-1]), default=-1)
+        return list(path[last + 1:])
+    old, new = rest(before.path), rest(after.path)
+    for a, b in zip(old, new):
+        if (a.function, a.text, a.note) != (b.function, b.text, b.note):
+            if a.function == b.function and a.text == b.text and b.note:
+                return f" in {b.function}(), `{b.text}` is now {b.note};"
+            return f" {b.function}() now goes on to `{b.text}`;"
+    return ""
 
 
 def _call_words(event: str) -> str:

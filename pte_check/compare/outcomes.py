@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from pte_check.explore.run import Exploration, PathEnd
 from pte_check.findings import Step
+from pte_check.model import catalog
 from pte_check.model.pmd import PmdKind
 from pte_check.model.values import Int, Null, Ptr, Value
 from pte_check.model.vmfault import spell_flags, spell_int
@@ -27,7 +28,7 @@ class Observed:
 class Record:
     """One path, ready to compare."""
 
-    state: tuple[int, int, str]
+    state: tuple[int, int, int, str]
     state_words: str
     env: tuple[tuple[str, str], ...]
     observed: Observed
@@ -73,7 +74,9 @@ def _resources(path: PathEnd) -> tuple[str, ...]:
 def record(exploration: Exploration, path: PathEnd) -> Record:
     world = path.world
     race = world.race
-    words = path.initial.words + (f"; then {race.words}" if race else "")
+    scenario = path.scenario
+    words = path.initial.words + (f"; {scenario.words}" if scenario.words else "") + (
+        f"; then {race.words}" if race else "")
     fault = world.fault
     fault_text = None
     if fault is not None:
@@ -86,7 +89,9 @@ def record(exploration: Exploration, path: PathEnd) -> Record:
         calls=tuple(sorted(world.events)),
         fault=fault_text,
     )
-    return Record((int(race is not None), _KIND_ORDER[path.initial], race.words if race else ""),
+    order = list(catalog.SCENARIOS).index(scenario.name)
+    return Record((int(race is not None), order, _KIND_ORDER[path.initial],
+                   race.words if race else ""),
                   words, world.env,
                   observed, fault.kind if fault else None, fault.function if fault else None,
                   fault.line if fault else None, world.steps())

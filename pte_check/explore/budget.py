@@ -12,7 +12,7 @@ class Budget:
 
     max_states: int = 200_000
     seconds: float = 20.0
-    loop_bound: int = 2
+    loop_bound: int = 1
     max_depth: int = 12
 
 

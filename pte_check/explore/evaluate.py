@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from pte_check.explore.machine import Frame
 
 Locals = dict[str, Value]
+_VMF = ir.Name("vmf")
 # One evaluation result: the path's locals and world, and the value computed.
 Result = tuple[Locals, World, Value]
 Results = list[Result]
@@ -61,6 +62,8 @@ class Evaluator:
             if expr.id in loc:
                 return [(loc, world, "local:" + expr.id)]
             return [(loc, world, expr.id)]
+        if isinstance(expr, ir.Field) and not expr.arrow and expr.base == _VMF:
+            return [(loc, world, f"vmf->{expr.name}")]  # `struct vm_fault vmf` is the fault
         if isinstance(expr, ir.Field) and not expr.arrow:
             return [(lc, w, None if key is None else f"{key}.{expr.name}")
                     for lc, w, key in self.place(expr.base, loc, world)]
@@ -137,6 +140,8 @@ def _deref(ev: Evaluator, expr: ir.Deref, loc: Locals, world: World) -> Results:
 
 def _addr_of(ev: Evaluator, expr: ir.AddrOf, loc: Locals, world: World) -> Results:
     inner = expr.expr
+    if inner == _VMF:
+        return [(loc, world, Ptr("vmf"))]
     if isinstance(inner, ir.Field) and inner.name == "page":
         return ev.eval(inner.base, loc, world)  # &folio->page is the folio's first page
     return [(lc, w, Ref(key) if key else TOP) for lc, w, key in ev.place(inner, loc, world)]

@@ -10,7 +10,7 @@ from pte_check.lowering import ir
 from pte_check.model.contract import Contract
 from pte_check.model.kernel import callee_name
 from pte_check.model.primitives import PRIMITIVES, Site
-from pte_check.model.state import World
+from pte_check.model.state import World, _Trace
 from pte_check.model.values import TOP, Int, Ptr, Value, truth
 from pte_check.explore.budget import Budget, BudgetExceeded, Meter
 from pte_check.explore.evaluate import Evaluator, Locals
@@ -34,6 +34,7 @@ class Machine:
         self.depth = 0
         self._loops: dict[str, frozenset[int]] = {}
         self._closures: dict[str, str] = {}
+        self._joins: dict[str, frozenset[int]] = {}
 
     def closure(self, name: str) -> str:
         """A digest of a function's text and of every modelled function it can reach."""
@@ -58,6 +59,17 @@ class Machine:
             elif hasattr(node, "__dataclass_fields__"):
                 todo.extend(getattr(node, f) for f in node.__dataclass_fields__)
         return names
+
+    def joins(self, function: ir.Function) -> frozenset[int]:
+        """Instructions more than one path can reach: jump targets and the function's start."""
+        if function.digest not in self._joins:
+            targets = {0}
+            for pc, instr in enumerate(function.code):
+                for target in _targets(instr):
+                    targets.add(target)
+                    targets.add(pc + 1)
+            self._joins[function.digest] = frozenset(targets)
+        return self._joins[function.digest]
 
     def loop_pcs(self, function: ir.Function) -> frozenset[int]:
         """Instructions inside a loop (between a backward jump and its target)."""
@@ -94,7 +106,7 @@ class Machine:
         if self.depth == 0:
             return self._frame(function, world, args)
         sub = world.callee_world()
-        key = (self.closure(name), self.contract, tuple(args), sub.key())
+        key = (self.closure(name), self.contract, self.budget.loop_bound, tuple(args), sub.key())
         summary = _SUMMARIES.get(key)
         if summary is None:
             before = set(self.opaque)
@@ -113,6 +125,14 @@ class Machine:
             return Frame(self, function).run(world, args)
         finally:
             self.depth -= 1
+
+
+def _targets(instr: ir.Instr) -> list[int]:
+    if isinstance(instr, (ir.Branch, ir.Jump, ir.Havoc)):
+        return [instr.target]
+    if isinstance(instr, ir.Switch):
+        return [t for _, t in instr.cases] + [instr.default]
+    return []
 
 
 class _Summary:
@@ -155,12 +175,14 @@ class Frame:
         seen: set[tuple[object, ...]] = set()
         finished: set[tuple[object, ...]] = set()
         results: list[tuple[World, Value]] = []
+        joins = self.machine.joins(self.function)
         while work:
             pc, loc, world = work.pop()
-            key = (pc, tuple(sorted(loc.items())), world.key())
-            if key in seen:
-                continue
-            seen.add(key)
+            if pc in joins:  # only where paths meet can two of them be the same
+                key = (pc, tuple(sorted(loc.items())), world.key())
+                if key in seen:
+                    continue
+                seen.add(key)
             self.machine.meter.tick()
             for nxt, loc2, world2, value in self.step(pc, loc, world):
                 if nxt is None or world2.fault:
@@ -179,7 +201,7 @@ class Frame:
         return _STEP[type(instr)](self, pc, instr, loc, world)
 
     def trace(self, world: World, line: int, note: str = "") -> None:
-        last = world.trace.step if world.trace is not None else None
+        last = world.trace.step if isinstance(world.trace, _Trace) else None
         if last is not None and last.function == self.function.name and last.line == line \
                 and not note and not last.note:
             return

@@ -22,6 +22,7 @@ class PathEnd:
     initial: PmdKind
     world: World
     value: Value
+    scenario: catalog.Scenario = catalog.SCENARIOS["read"]
 
 
 @dataclass(frozen=True)
@@ -37,16 +38,21 @@ class Exploration:
 
 
 def explore(functions: Mapping[str, ir.Function], name: str, contract: Contract,
-            budget: Budget, races: int = 1) -> Exploration:
-    """Run `name` from each PMD kind (races bounded by `races`), its callees inline."""
+            budget: Budget, races: int = 1,
+            within: tuple[str, ...] | None = None) -> Exploration:
+    """Run `name` from each PMD kind under each scenario it is reached in (only those in
+    `within`, when given), other CPUs changing the PMD at most `races` times per path."""
     machine = Machine(functions, contract, catalog.INDIRECT, budget)
     function = functions[name]
     paths: list[PathEnd] = []
     try:
-        for kind in PmdKind:
-            args, held = catalog.entry_args(name, function.params)
-            world = World(kind, races, catalog.entry_memory(), held)
-            paths += [PathEnd(kind, w, v) for w, v in machine.run(name, world, args)]
+        for scenario in catalog.scenarios(name, within):
+            memory = catalog.entry_memory(scenario)
+            for kind in catalog.entry_kinds(scenario):
+                args, held = catalog.entry_args(name, function.params, memory)
+                world = World(kind, races, memory, held)
+                paths += [PathEnd(kind, w, v, scenario)
+                          for w, v in machine.run(name, world, args)]
     except BudgetExceeded as exceeded:
         return Exploration(function, (), machine.meter.states, machine.dropped,
                            frozenset(machine.opaque), exceeded.reason)

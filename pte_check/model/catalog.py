@@ -9,9 +9,10 @@ from importlib import resources
 from typing import Mapping
 
 from pte_check.lowering.parse import definitions, parse
+from pte_check.model.pmd import PmdKind
 from pte_check.model.resources import Resource
 from pte_check.model.values import TOP, Int, Null, Ptr, Value
-from pte_check.model.vmfault import FAULT_FLAGS
+from pte_check.model.vmfault import FAULT_FLAGS, VM_FLAGS
 
 _KERNEL_FILE = re.compile(r"^// kernel: (\S+)", re.M)
 # Calls through vm_ops that reach a modelled function (file VMAs of a page-cache filesystem).
@@ -62,25 +63,90 @@ def functions(version: str) -> Mapping[str, ModelFunction]:
     return out
 
 
-def entry_memory() -> dict[str, Value]:
-    """The fault as the model enters a function: a user read fault on a page-cache file whose
-    vm_ops have ->map_pages and ->fault, fault-around enabled, no userfaultfd registration."""
-    user_read = (FAULT_FLAGS["FAULT_FLAG_ALLOW_RETRY"] | FAULT_FLAGS["FAULT_FLAG_KILLABLE"]
-                 | FAULT_FLAGS["FAULT_FLAG_USER"] | FAULT_FLAGS["FAULT_FLAG_INTERRUPTIBLE"])
-    return {"vmf->pmd": Ptr("pmd"), "vmf->vma": Ptr("vma"), "vma->vm_ops": Ptr("vm_ops"),
-            "vmf->pte": Null(), "vmf->prealloc_pte": Null(), "vmf->page": TOP,
-            "vmf->flags": Int(user_read), "vm_ops->map_pages": Ptr("filemap_map_pages"),
-            "vm_ops->fault": Ptr("filemap_fault"), "fault_around_pages": Int(16)}
+@dataclass(frozen=True)
+class Scenario:
+    """The kind of fault a function is entered under: flags, VMA flags, file or anonymous."""
+
+    name: str
+    words: str
+    write: bool
+    vm_flags: int
+    anonymous: bool = False
 
 
-def entry_args(name: str, params: tuple[str, ...]) -> tuple[list[Value],
-                                                            dict[tuple[Resource, str], int]]:
+_USER = (FAULT_FLAGS["FAULT_FLAG_ALLOW_RETRY"] | FAULT_FLAGS["FAULT_FLAG_KILLABLE"]
+         | FAULT_FLAGS["FAULT_FLAG_USER"] | FAULT_FLAGS["FAULT_FLAG_INTERRUPTIBLE"])
+_RW = VM_FLAGS["VM_READ"] | VM_FLAGS["VM_WRITE"]
+SCENARIOS: Mapping[str, Scenario] = {s.name: s for s in (
+    Scenario("read", "", False, VM_FLAGS["VM_READ"]),
+    Scenario("private-write", "write fault on a private file mapping", True, _RW),
+    Scenario("shared-write", "write fault on a shared file mapping", True,
+             _RW | VM_FLAGS["VM_SHARED"] | VM_FLAGS["VM_MAYSHARE"]),
+    Scenario("anon-read", "read fault on an anonymous mapping", False, _RW, anonymous=True),
+    Scenario("anon-write", "write fault on an anonymous mapping", True, _RW, anonymous=True),
+)}
+_FILE = ("read", "private-write", "shared-write")
+# The faults under which each function is reached; a function not listed: read faults.
+SCENARIOS_OF: Mapping[str, tuple[str, ...]] = {
+    "__do_fault": _FILE, "finish_fault": _FILE, "do_fault": _FILE,
+    "do_cow_fault": ("private-write",), "do_shared_fault": ("shared-write",),
+    "do_anonymous_page": ("anon-read", "anon-write"),
+    "handle_pte_fault": tuple(SCENARIOS), "do_pte_missing": tuple(SCENARIOS),
+    "__handle_mm_fault": tuple(SCENARIOS), "handle_mm_fault": tuple(SCENARIOS),
+}
+
+
+# Where a changed outcome is also reported on its way up: the handler of each kind of fault
+# (what it does next decides whether ->fault() runs), besides the fault as a whole.
+HANDLERS = frozenset({"do_read_fault", "do_cow_fault", "do_shared_fault", "do_anonymous_page"})
+
+
+def scenarios(name: str, within: tuple[str, ...] | None = None) -> tuple[Scenario, ...]:
+    """The scenarios a function is explored under (only those in `within`, when given)."""
+    names = SCENARIOS_OF.get(name, ("read",))
+    return tuple(SCENARIOS[s] for s in names if within is None or s in within)
+
+
+def reaching(names: set[str]) -> tuple[str, ...]:
+    """The scenarios under which any of the named functions is reached."""
+    return tuple(s for s in SCENARIOS if any(s in SCENARIOS_OF.get(n, ("read",)) for n in names))
+
+
+def entry_kinds(scenario: Scenario) -> tuple[PmdKind, ...]:
+    """PMD kinds a fault of this scenario can meet: huge devmap PMDs map DAX files only."""
+    return tuple(k for k in PmdKind if not (scenario.anonymous and k is PmdKind.DEVMAP))
+
+
+def entry_memory(scenario: Scenario = SCENARIOS["read"]) -> dict[str, Value]:
+    """The fault as the model enters a function: a user fault of the scenario's kind; a file
+    VMA of a page-cache file whose vm_ops have ->map_pages, ->fault and ->page_mkwrite, with
+    fault-around enabled and no userfaultfd registration; or an anonymous VMA."""
+    flags = _USER | (FAULT_FLAGS["FAULT_FLAG_WRITE"] if scenario.write else 0)
+    memory: dict[str, Value] = {
+        "vmf->pmd": Ptr("pmd"), "vmf->vma": Ptr("vma"), "vmf->pte": Null(),
+        "vmf->prealloc_pte": Null(), "vmf->page": TOP, "vmf->cow_page": Null(),
+        "vmf->flags": Int(flags), "vma->vm_flags": Int(scenario.vm_flags),
+        "fault_around_pages": Int(16)}
+    if scenario.anonymous:
+        memory["vma->vm_ops"] = Null()
+    else:
+        memory.update({"vma->vm_ops": Ptr("vm_ops"),
+                       "vm_ops->map_pages": Ptr("filemap_map_pages"),
+                       "vm_ops->fault": Ptr("filemap_fault"),
+                       "vm_ops->page_mkwrite": Ptr("filemap_page_mkwrite")})
+    return memory
+
+
+def entry_args(name: str, params: tuple[str, ...], memory: Mapping[str, Value] | None = None
+               ) -> tuple[list[Value], dict[tuple[Resource, str], int]]:
     """Arguments for exploring a function from its entry, and the resources they hold."""
     held: dict[tuple[Resource, str], int] = {}
     args: list[Value] = []
+    known = {"vmf": Ptr("vmf"), "vma": Ptr("vma"),
+             "flags": (memory or {}).get("vmf->flags", TOP)}
     for param in params:
-        if param == "vmf":
-            args.append(Ptr("vmf"))
+        if param in known:
+            args.append(known[param])
             continue
         resources_held = ENTRY_HELD.get(name, {}).get(param, ())
         if resources_held:

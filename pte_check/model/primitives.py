@@ -408,3 +408,176 @@ def _vm_ops_fault(site: Site, world: World, args: list[Value]) -> Results:
         ("mmap_lock dropped", lambda w: Int(FLAGS["VM_FAULT_RETRY"])),
         ("error", lambda w: Int(FLAGS["VM_FAULT_SIGBUS"])),
     ])
+
+
+# the rest of the fault path -----------------------------------------------------------------
+
+def _constant(value: Value) -> Primitive:
+    def prim(site: Site, world: World, args: list[Value]) -> Results:
+        return [(world, value)]
+    return prim
+
+
+# Facts of the modelled fault: no hugetlb, access permitted, no userfaultfd, zero page allowed.
+for _name, _value in (("sanitize_fault_flags", Int(0)), ("arch_vma_access_permitted", TRUE),
+                      ("is_vm_hugetlb_page", FALSE), ("userfaultfd_missing", FALSE),
+                      ("mm_forbids_zeropage", FALSE)):
+    PRIMITIVES[_name] = _constant(_value)
+
+
+@primitive("vma_is_anonymous")
+def _vma_is_anonymous(site: Site, world: World, args: list[Value]) -> Results:
+    return [(world, TRUE if isinstance(world.load("vma->vm_ops"), Null) else FALSE)]
+
+
+def _may_fail(name: str, make: Callable[[World], Value]) -> Primitive:
+    def prim(site: Site, world: World, args: list[Value]) -> Results:
+        return choose(world, site, name, [("allocated", make),
+                                          ("failed", lambda w: Null(name))])
+    return prim
+
+
+def _new_page(w: World) -> Value:
+    page = w.new_object("folio")
+    w.acquire(Resource.FOLIO_REF, page)
+    return Ptr(page)
+
+
+PRIMITIVES["alloc_page_vma"] = _may_fail("alloc_page_vma", _new_page)
+PRIMITIVES["vma_alloc_zeroed_movable_folio"] = _may_fail("vma_alloc_zeroed_movable_folio",
+                                                         _new_page)
+PRIMITIVES["pmd_alloc"] = _may_fail("pmd_alloc", lambda w: PMD_PTR)
+
+
+def _zero_or_error(name: str, error: Value) -> Primitive:
+    def prim(site: Site, world: World, args: list[Value]) -> Results:
+        return choose(world, site, name, [("succeeded", lambda w: Int(0)),
+                                          ("failed", lambda w: error)])
+    return prim
+
+
+PRIMITIVES["anon_vma_prepare"] = _zero_or_error("anon_vma_prepare", Int(-12))
+PRIMITIVES["mem_cgroup_charge"] = _zero_or_error("mem_cgroup_charge", Int(-12))
+
+
+@primitive("ptep_get", "ptep_get_lockless")
+def _ptep_get(site: Site, world: World, args: list[Value]) -> Results:
+    bad = _needs_pte(site, world, arg(args, 0))
+    return bad if bad is not None else [(world, TOP)]
+
+
+@primitive("pmdp_get_lockless")
+def _pmdp_get_lockless(site: Site, world: World, args: list[Value]) -> Results:
+    if arg(args, 0) != PMD_PTR:
+        return [(world, TOP)]
+    return [(w, PmdVal(w.pmd)) for w in race_point(world, site, "pmdp_get_lockless()")]
+
+
+@primitive("pte_lockptr")
+def _pte_lockptr(site: Site, world: World, args: list[Value]) -> Results:
+    return [(world, Ptr("ptl"))]
+
+
+@primitive("set_pte_at")
+def _set_pte_at(site: Site, world: World, args: list[Value]) -> Results:
+    bad = _needs_pte(site, world, arg(args, 2))
+    if bad is not None:
+        return bad
+    if not world.holds(Resource.PTL):
+        return fail(world, site, "contract", "set_pte_at() without the page-table lock")
+    world.event("PTE set")
+    return [(world, TOP)]
+
+
+@primitive("folio_add_new_anon_rmap", "page_add_new_anon_rmap")
+def _add_anon_rmap(site: Site, world: World, args: list[Value]) -> Results:
+    """The new anonymous folio's reference now belongs to the page table."""
+    return release(world, site, Resource.FOLIO_REF, arg(args, 0))
+
+
+def _unmaps_pte(event: str, results: list[tuple[str, int]]) -> Primitive:
+    """A handler entered with the PTE mapped (not locked) that unmaps it before returning."""
+    def prim(site: Site, world: World, args: list[Value]) -> Results:
+        world.event(event)
+        pte = world.load("vmf->pte")
+        bad = _needs_pte(site, world, pte)
+        if bad is not None:
+            return bad
+        if isinstance(pte, Ptr):
+            world.release(Resource.PTE_MAP, pte.obj)
+        return choose(world, site, event, [(label, lambda w, v=value: Int(v))
+                                            for label, value in results])
+    return prim
+
+
+PRIMITIVES["do_swap_page"] = _unmaps_pte("do_swap_page() called", [
+    ("swapped in", 0), ("read from swap (major fault)", FLAGS["VM_FAULT_MAJOR"]),
+    ("failed", FLAGS["VM_FAULT_OOM"])])
+PRIMITIVES["do_numa_page"] = _unmaps_pte("do_numa_page() called", [("done", 0)])
+
+
+@primitive("do_wp_page")
+def _do_wp_page(site: Site, world: World, args: list[Value]) -> Results:
+    """do_wp_page() is entered with the PTE mapped and locked, and unmaps and unlocks it."""
+    world.event("do_wp_page() called")
+    pte = world.load("vmf->pte")
+    bad = _needs_pte(site, world, pte)
+    if bad is not None:
+        return bad
+    if isinstance(pte, Ptr):
+        world.release(Resource.PTE_MAP, pte.obj)
+    if not world.release(Resource.PTL, "ptl"):
+        return fail(world, site, "contract", "do_wp_page() without the page-table lock")
+    return choose(world, site, "do_wp_page() result", [
+        ("copied or reused", lambda w: Int(0)), ("failed", lambda w: Int(FLAGS["VM_FAULT_OOM"]))])
+
+
+@primitive("create_huge_pmd")
+def _create_huge_pmd(site: Site, world: World, args: list[Value]) -> Results:
+    """Anonymous VMAs may get a huge page here; page-cache files have no ->huge_fault."""
+    world.event("create_huge_pmd() tried")
+    if not isinstance(world.load("vma->vm_ops"), Null):
+        return [(world, Int(FLAGS["VM_FAULT_FALLBACK"]))]
+
+    def mapped(w: World) -> Value:
+        w.pmd = PmdKind.THP
+        w.event("huge PMD mapped")
+        return Int(0)
+    return choose(world, site, "create_huge_pmd", [
+        ("huge page mapped", mapped), ("fallback", lambda w: Int(FLAGS["VM_FAULT_FALLBACK"]))])
+
+
+@primitive("wp_huge_pmd")
+def _wp_huge_pmd(site: Site, world: World, args: list[Value]) -> Results:
+    world.event("wp_huge_pmd() called")
+    return choose(world, site, "wp_huge_pmd", [
+        ("handled", lambda w: Int(0)), ("fallback", lambda w: Int(FLAGS["VM_FAULT_FALLBACK"]))])
+
+
+@primitive("do_page_mkwrite")
+def _do_page_mkwrite(site: Site, world: World, args: list[Value]) -> Results:
+    """->page_mkwrite(): on success the page comes back locked."""
+    world.event("->page_mkwrite() called")
+    page = obj(world.load("vmf->page"))
+
+    def relocked(w: World) -> Value:
+        if page is not None:
+            w.acquire(Resource.FOLIO_LOCK, page)
+        return Int(FLAGS["VM_FAULT_LOCKED"])
+    return choose(world, site, "->page_mkwrite() result", [
+        ("page locked again", relocked), ("error", lambda w: Int(FLAGS["VM_FAULT_SIGBUS"])),
+        ("page truncated", lambda w: Int(FLAGS["VM_FAULT_NOPAGE"]))])
+
+
+@primitive("fault_dirty_shared_page")
+def _fault_dirty_shared_page(site: Site, world: World, args: list[Value]) -> Results:
+    """Marks the page dirty and unlocks it; its reference now belongs to the mapping."""
+    world.event("page dirtied")
+    return [(w, Int(0)) for w, _ in release(world, site, Resource.FOLIO_LOCK,
+                                            world.load("vmf->page"))]
+
+
+@primitive("do_huge_pmd_numa_page")
+def _do_huge_pmd_numa_page(site: Site, world: World, args: list[Value]) -> Results:
+    world.event("do_huge_pmd_numa_page() called")
+    return [(world, Int(0))]

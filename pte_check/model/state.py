@@ -39,15 +39,44 @@ class _Trace:
     """A persistent list of witness steps (cheap to share between forked paths)."""
 
     step: Step
-    prev: _Trace | None
+    prev: _Trace | _Splice | None
 
 
-def trace_steps(trace: _Trace | None) -> tuple[Step, ...]:
+@dataclass(frozen=True)
+class _Splice:
+    """A callee's trace continuing a caller's, joined without copying either."""
+
+    inner: _Trace | _Splice | None
+    prev: _Trace | _Splice | None
+
+
+Trace = _Trace | _Splice | None
+
+
+def trace_steps(trace: Trace) -> tuple[Step, ...]:
     steps: list[Step] = []
-    while trace is not None:
-        steps.append(trace.step)
-        trace = trace.prev
+    stack: list[Trace] = [trace]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _Trace):
+            steps.append(node.step)
+            stack.append(node.prev)
+        elif isinstance(node, _Splice):
+            stack.append(node.prev)
+            stack.append(node.inner)
     return tuple(reversed(steps))
+
+
+def _renumber(key: str, counts: dict[str, int]) -> tuple[str]:
+    """An oracle choice made in a callee, numbered after the caller's choices of that oracle."""
+    oracle, _, number = key.rpartition("#")
+    return (f"{oracle}#{counts.get('oracle:' + oracle, 0) + int(number)}",)
+
+
+def rename_value(value: Value, rename: Callable[[str], str]) -> Value:
+    if isinstance(value, Ptr) and "#c" in value.obj:
+        return Ptr(rename(value.obj))
+    return value
 
 
 def rename_key(key: str, rename: Callable[[str], str]) -> str:
@@ -57,10 +86,6 @@ def rename_key(key: str, rename: Callable[[str], str]) -> str:
     return ("*" if star else "") + head + sep + rest
 
 
-def rename_value(value: Value, rename: Callable[[str], str]) -> Value:
-    if isinstance(value, Ptr):
-        return Ptr(rename(value.obj))
-    return value
 
 
 class World:
@@ -80,18 +105,19 @@ class World:
         self.env: tuple[tuple[str, str], ...] = ()
         self.counts: dict[str, int] = {}
         self.fault: Fault | None = None
-        self.trace: _Trace | None = None
+        self.trace: Trace = None
         self.entry_objs = frozenset(obj for _, obj in held)
         self.entry_held = frozenset(held)
         self.prefix = ""
 
     def fork(self) -> World:
         other = object.__new__(World)
-        for slot in World.__slots__:
-            setattr(other, slot, getattr(self, slot))
-        other.held = dict(self.held)
-        other.mem = dict(self.mem)
-        other.counts = dict(self.counts)
+        other.pmd, other.race, other.races_left = self.pmd, self.race, self.races_left
+        other.held, other.mem, other.counts = dict(self.held), dict(self.mem), dict(self.counts)
+        other.events, other.env, other.fault, other.trace = (self.events, self.env, self.fault,
+                                                              self.trace)
+        other.entry_objs, other.entry_held, other.prefix = (self.entry_objs, self.entry_held,
+                                                            self.prefix)
         return other
 
     def key(self) -> tuple[object, ...]:
@@ -100,7 +126,7 @@ class World:
             (k, v) for k, v in self.counts.items()
             if not k.startswith("obj:") and (self.races_left or not k.startswith("read:"))))
         return (self.pmd, self.race, self.races_left, tuple(sorted(self.held.items(),
-                key=lambda kv: (kv[0][0].value, kv[0][1]))), tuple(sorted(self.mem.items())),
+                key=lambda kv: (kv[0][0]._value_, kv[0][1]))), tuple(sorted(self.mem.items())),
                 self.events, self.env, counts, self.fault)
 
     # memory -------------------------------------------------------------------------------
@@ -128,26 +154,27 @@ class World:
     def after_call(self, result: World) -> World:
         """This world continued by a callee's result world (see callee_world)."""
         out = result.fork()
-        renames = {kind: self.counts.get("obj:" + kind, 0) for kind in
-                   (k[4:] for k in result.counts if k.startswith("obj:"))}
+        renames = {k[4:]: self.counts.get(k, 0) for k in result.counts if k.startswith("obj:")}
 
         def rename(name: str) -> str:
             kind, _, number = name.partition("#")
             if number.startswith("c") and kind in renames:
                 return f"{kind}#{self.prefix}{renames[kind] + int(number[1:])}"
             return name
-        out.held = {(r, rename(o)): c for (r, o), c in result.held.items()}
-        out.mem = {rename_key(k, rename): rename_value(v, rename) for k, v in result.mem.items()}
+        if renames:
+            out.held = {(r, rename(o) if "#c" in o else o): c
+                        for (r, o), c in result.held.items()}
+            out.mem = {rename_key(k, rename) if "#c" in k else k: rename_value(v, rename)
+                       for k, v in result.mem.items()}
         out.counts = dict(self.counts)
         for key, value in result.counts.items():
             out.counts[key] = out.counts.get(key, 0) + value
-        out.env = self.env + tuple(
-            (f"{k.rpartition('#')[0]}#{self.counts.get('oracle:' + k.rpartition('#')[0], 0) + int(k.rpartition('#')[2])}", v)  # noqa: E501
-            for k, v in result.env)
+        if result.env:
+            out.env = self.env + tuple(_renumber(k, self.counts) + (v,) for k, v in result.env)
+        else:
+            out.env = self.env
         out.events = self.events + tuple(e for e in result.events if e not in self.events)
-        out.trace = self.trace
-        for step in trace_steps(result.trace):
-            out.trace = _Trace(step, out.trace)
+        out.trace = _Splice(result.trace, self.trace) if result.trace is not None else self.trace
         out.prefix, out.entry_objs, out.entry_held = self.prefix, self.entry_objs, self.entry_held
         return out
 
