@@ -172,12 +172,19 @@ def _pmd_install(site: Site, world: World, args: list[Value]) -> Results:
 
 @primitive("pte_alloc")
 def _pte_alloc(site: Site, world: World, args: list[Value]) -> Results:
+    """Installs a page table if the PMD is still none under the lock; fails only allocating."""
     def ok(w: World) -> Value:
         if w.pmd is PmdKind.NONE:
             w.pmd = PmdKind.TABLE
             w.event("page table installed")
         return FALSE
-    return choose(world, site, "pte_alloc", [("allocated", ok), ("failed", lambda w: TRUE)])
+    results: Results = []
+    for w in race_point(world, site, "pte_alloc()"):
+        if w.pmd is not PmdKind.NONE:
+            results.append((w, FALSE))
+            continue
+        results += choose(w, site, "pte_alloc", [("allocated", ok), ("failed", lambda m: TRUE)])
+    return results
 
 
 @primitive("pte_alloc_one")
