@@ -2,27 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Callable, Mapping, Sequence
 
 from pte_check import __version__
 from pte_check.compare import group
 from pte_check.compare.callgraph import CallGraph
 from pte_check.compare.diff import Change, compare
 from pte_check.compare.outcomes import record
-from pte_check.explore.run import Exploration, explore
 from pte_check.errors import UsageError
 from pte_check.explore.budget import Budget
-from pte_check.findings import (Finding, ModelView, Outcome, PatchReport, Report, SourceRef,
-                                StateOutcomes, Status)
+from pte_check.explore.run import Exploration, explore
+from pte_check.findings import (
+    Finding,
+    ModelView,
+    Outcome,
+    PatchReport,
+    Report,
+    SourceRef,
+    StateOutcomes,
+    Status,
+)
 from pte_check.inputs.patch import Patch, PatchSeries
 from pte_check.lowering import ir
 from pte_check.lowering.lower import lower_function
 from pte_check.model import catalog
 from pte_check.model.contract import CONTRACTS, NEWEST
 from pte_check.options import Options
-from pte_check.rules import FAULT_OUTCOME_CHANGED, NOT_ANALYSED, RESOURCE_IMBALANCE, \
-    UNCHECKED_MAY_FAIL
+from pte_check.rules import (
+    FAULT_OUTCOME_CHANGED,
+    NOT_ANALYSED,
+    RESOURCE_IMBALANCE,
+    UNCHECKED_MAY_FAIL,
+)
 from pte_check.sources.base import Edit, FunctionText, Provider, Sourcing
 from pte_check.sources.builtin import BuiltinProvider
 
@@ -224,7 +236,7 @@ def _role_findings(name: str, changes: Sequence[Change], locator: group.Locator,
     return out
 
 
-__all__ = ["analyse", "analyse_patch", "Options", "Mapping", "Exploration"]
+__all__ = ["Exploration", "Mapping", "Options", "analyse", "analyse_patch"]
 
 
 def describe(name: str, version: str, contract: str, races: int, budget: Budget) -> ModelView:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from pte_check.compare.outcomes import Record
-from pte_check.rules import (PATH_ADDED, PATH_REMOVED, RESOURCE_IMBALANCE, RETURN_CHANGED,
-                             UNCHECKED_MAY_FAIL, Rule)
+from pte_check.rules import (
+    PATH_ADDED,
+    PATH_REMOVED,
+    RESOURCE_IMBALANCE,
+    RETURN_CHANGED,
+    UNCHECKED_MAY_FAIL,
+    Rule,
+)
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,10 @@ def _compare_state(before: list[Record], after: list[Record]) -> list[Change]:
     return changes
 
 
+def _first(records: list[Record]) -> Record | None:
+    return records[0] if records else None
+
+
 def _classify(a: Record, olds: list[Record],
               lost: list[Record]) -> tuple[list[Change], list[Record]]:
     """Name a new outcome: a new bug or leak first, then a return change (its resource effects
@@ -85,17 +95,17 @@ def _classify(a: Record, olds: list[Record],
     state, words = a.state, a.state_words
     if a.fault_kind is not None:
         rule = RESOURCE_IMBALANCE if a.fault_kind == "double-release" else UNCHECKED_MAY_FAIL
-        partner = (lost or olds or [None])[0]
+        partner = _first(lost or olds)
         return [Change(rule, state, words, partner, a)], lost
     effects = {e for b in olds for e in b.observed.resources}
     new_effects = [e for e in a.observed.resources if e not in effects]
     same = [b for b in olds if b.observed.returns == a.observed.returns] or lost or olds
     if any(e.endswith("left held") for e in new_effects):
-        return [Change(RESOURCE_IMBALANCE, state, words, (same or [None])[0], a)], []
+        return [Change(RESOURCE_IMBALANCE, state, words, _first(same), a)], []
     partners = [b for b in lost if b.fault_kind is None
                 and b.observed.returns != a.observed.returns]
     if partners:
         return [Change(RETURN_CHANGED, state, words, b, a) for b in partners], partners
     if new_effects:
-        return [Change(RESOURCE_IMBALANCE, state, words, (same or [None])[0], a)], []
+        return [Change(RESOURCE_IMBALANCE, state, words, _first(same), a)], []
     return [Change(PATH_ADDED, state, words, None, a)], []

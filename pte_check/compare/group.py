@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
 from pte_check.compare.diff import Change
 from pte_check.compare.outcomes import Record
 from pte_check.findings import Finding, HunkRef, Outcome, Step
 from pte_check.inputs.patch import Hunk
-from pte_check.rules import (FAULT_OUTCOME_CHANGED, PATH_ADDED, PATH_REMOVED,
-                             RESOURCE_IMBALANCE, RETURN_CHANGED, UNCHECKED_MAY_FAIL, Rule)
+from pte_check.rules import (
+    FAULT_OUTCOME_CHANGED,
+    PATH_ADDED,
+    PATH_REMOVED,
+    RESOURCE_IMBALANCE,
+    RETURN_CHANGED,
+    UNCHECKED_MAY_FAIL,
+    Rule,
+)
 
 
 @dataclass(frozen=True)
@@ -108,9 +115,9 @@ def _per_state(changes: Sequence[Change], rule: Rule) -> dict[tuple[object, ...]
 def _deltas(bucket: Sequence[Change]) -> tuple[tuple[str, ...], ...]:
     """Calls and resource effects the after paths have that the before paths lack, and back."""
     out: list[tuple[str, ...]] = []
-    for field in ("calls", "resources"):
-        old = {x for c in bucket if c.before for x in getattr(c.before.observed, field)}
-        new = {x for c in bucket if c.after for x in getattr(c.after.observed, field)}
+    for part in ("calls", "resources"):
+        old = {x for c in bucket if c.before for x in getattr(c.before.observed, part)}
+        new = {x for c in bucket if c.after for x in getattr(c.after.observed, part)}
         out += [tuple(sorted(new - old)), tuple(sorted(old - new))]
     faults = {c.after.observed.fault for c in bucket if c.after and c.after.observed.fault}
     return (*out, tuple(sorted(faults)))
@@ -133,7 +140,7 @@ def build(function: str, changes: Sequence[Change], locator: Locator, rule: Rule
     findings: list[Finding] = []
     for rule_of in sorted({c.rule.id for c in changes}):
         picked = [c for c in changes if c.rule.id == rule_of]
-        for key, buckets in _per_state(picked, picked[0].rule).items():
+        for buckets in _per_state(picked, picked[0].rule).values():
             findings.append(_finding(function, picked[0].rule, buckets, locator, chain))
     return findings
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from pte_check.lowering import ir
 from pte_check.model import kernel
@@ -10,8 +11,7 @@ from pte_check.model.pmd import PmdKind
 from pte_check.model.primitives import Site, fail, race_point
 from pte_check.model.resources import Resource
 from pte_check.model.state import World
-from pte_check.model.values import (PMD_PTR, TOP, Int, Null, PmdVal, Ptr, Ref, Top, Value,
-                                    truth)
+from pte_check.model.values import PMD_PTR, TOP, Int, Null, PmdVal, Ptr, Ref, Top, Value, truth
 
 if TYPE_CHECKING:
     from pte_check.explore.machine import Frame
@@ -231,8 +231,12 @@ def _incdec(ev: Evaluator, expr: ir.IncDec, loc: Locals, world: World) -> Result
 def _comma(ev: Evaluator, expr: ir.Comma, loc: Locals, world: World) -> Results:
     results: Results = [(loc, world, TOP)]
     for part in expr.exprs:
-        results = _then(results, lambda lc, w, _, part=part: ev.eval(part, lc, w))
+        results = _then(results, _evaluator(ev, part))
     return results
+
+
+def _evaluator(ev: Evaluator, part: ir.Expr) -> Callable[[Locals, World, Value], Results]:
+    return lambda lc, w, _: ev.eval(part, lc, w)
 
 
 def _opaque(ev: Evaluator, expr: ir.Opaque, loc: Locals, world: World) -> Results:
@@ -271,4 +275,4 @@ _EVAL: dict[type, Callable[..., Results]] = {
     ir.Cond: _cond, ir.Call: _call, ir.Assign: _assign, ir.IncDec: _incdec, ir.Comma: _comma,
     ir.Opaque: _opaque,
 }
-__all__ = ["Evaluator", "Results", "Locals", "Top", "PmdKind"]
+__all__ = ["Evaluator", "Locals", "PmdKind", "Results", "Top"]

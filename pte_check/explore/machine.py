@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
+from pte_check.explore.budget import Budget, BudgetExceeded, Meter
+from pte_check.explore.evaluate import Evaluator, Locals
 from pte_check.findings import Step
 from pte_check.lowering import ir
 from pte_check.model.contract import Contract
@@ -12,8 +14,6 @@ from pte_check.model.kernel import callee_name
 from pte_check.model.primitives import PRIMITIVES, Site
 from pte_check.model.state import World, _Trace
 from pte_check.model.values import TOP, Int, Ptr, Value, truth
-from pte_check.explore.budget import Budget, BudgetExceeded, Meter
-from pte_check.explore.evaluate import Evaluator, Locals
 
 # (next pc, or None when the function returned; locals; world; the value returned)
 Next = tuple[int | None, Locals, World, Value]
@@ -138,7 +138,7 @@ def _targets(instr: ir.Instr) -> list[int]:
 class _Summary:
     """A callee's results from one context, reusable wherever the same context recurs."""
 
-    __slots__ = ("results", "opaque")
+    __slots__ = ("opaque", "results")
 
     def __init__(self, results: list[tuple[World, Value]], opaque: frozenset[str]) -> None:
         self.results = results

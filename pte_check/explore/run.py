@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from pte_check.explore.budget import Budget, BudgetExceeded
 from pte_check.explore.machine import Machine

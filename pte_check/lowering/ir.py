@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
 
 @dataclass(frozen=True)
@@ -118,8 +117,7 @@ class Opaque:
     text: str
 
 
-Expr = Union[Const, Name, Field, Deref, AddrOf, Index, Unary, Binary, Cond, Call, Assign, IncDec,
-             Comma, Opaque]
+Expr = Const | Name | Field | Deref | AddrOf | Index | Unary | Binary | Cond | Call | Assign | IncDec | Comma | Opaque
 
 
 @dataclass(frozen=True)
@@ -184,7 +182,7 @@ class Havoc:
     line: int
 
 
-Instr = Union[Eval, Decl, Branch, Jump, Return, Switch, Havoc]
+Instr = Eval | Decl | Branch | Jump | Return | Switch | Havoc
 
 
 @dataclass(frozen=True)

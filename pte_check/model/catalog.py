@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources
-from typing import Mapping
 
 from pte_check.lowering.parse import definitions, parse
 from pte_check.model.pmd import PmdKind
@@ -14,7 +14,7 @@ from pte_check.model.resources import Resource
 from pte_check.model.values import TOP, Int, Null, Ptr, Value
 from pte_check.model.vmfault import FAULT_FLAGS, VM_FLAGS
 
-_KERNEL_FILE = re.compile(r"^// kernel: (\S+)", re.M)
+_KERNEL_FILE = re.compile(r"^// kernel: (\S+)", re.MULTILINE)
 # Calls through vm_ops that reach a modelled function (file VMAs of a page-cache filesystem).
 INDIRECT: Mapping[str, str] = {"->map_pages": "filemap_map_pages"}
 # Resources a function's parameters hold on entry, by the function's contract with its callers.
@@ -48,7 +48,7 @@ def _read(version: str) -> list[tuple[str, str]]:
                   if entry.name.endswith(".c"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def functions(version: str) -> Mapping[str, ModelFunction]:
     """Every modelled function at one version, by name."""
     out: dict[str, ModelFunction] = {}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pte_check.lowering import ir
 from pte_check.model.values import TOP, Int, Null, Ptr, Value, truth
 from pte_check.model.vmfault import CONSTANTS, ERRNO
@@ -10,7 +12,7 @@ from pte_check.model.vmfault import CONSTANTS, ERRNO
 PASSTHROUGH = frozenset({"likely", "unlikely", "READ_ONCE", "data_race", "WARN_ON",
                          "WARN_ON_ONCE", "unlikely_notrace"})
 
-_INT_OPS = {
+_INT_OPS: dict[str, Callable[[int, int], int | None]] = {
     "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
     "&": lambda a, b: a & b, "|": lambda a, b: a | b, "^": lambda a, b: a ^ b,
     "<<": lambda a, b: a << b if 0 <= b < 64 else None,

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from pte_check.model import pmd as pmdmod
 from pte_check.model.contract import Contract
 from pte_check.model.pmd import PmdKind
 from pte_check.model.resources import Resource
 from pte_check.model.state import Fault, Race, World
-from pte_check.model.values import (FALSE, PMD_PTR, TOP, TRUE, Int, Null, PmdVal, Ptr, Ref,
-                                    Value)
+from pte_check.model.values import FALSE, PMD_PTR, TOP, TRUE, Int, Null, PmdVal, Ptr, Ref, Value
 from pte_check.model.vmfault import FLAGS
 
 Results = list[tuple[World, Value]]
@@ -502,6 +501,10 @@ def _add_anon_rmap(site: Site, world: World, args: list[Value]) -> Results:
     return release(world, site, Resource.FOLIO_REF, arg(args, 0))
 
 
+def _const_value(value: Value) -> Callable[[World], Value]:
+    return lambda _: value
+
+
 def _unmaps_pte(event: str, results: list[tuple[str, int]]) -> Primitive:
     """A handler entered with the PTE mapped (not locked) that unmaps it before returning."""
     def prim(site: Site, world: World, args: list[Value]) -> Results:
@@ -512,7 +515,7 @@ def _unmaps_pte(event: str, results: list[tuple[str, int]]) -> Primitive:
             return bad
         if isinstance(pte, Ptr):
             world.release(Resource.PTE_MAP, pte.obj)
-        return choose(world, site, event, [(label, lambda w, v=value: Int(v))
+        return choose(world, site, event, [(label, _const_value(Int(value)))
                                             for label, value in results])
     return prim
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 from pte_check.findings import Step
 from pte_check.model.pmd import PmdChange, PmdKind
@@ -91,8 +91,21 @@ def rename_key(key: str, rename: Callable[[str], str]) -> str:
 class World:
     """Everything one path has done to the world outside a function's locals."""
 
-    __slots__ = ("pmd", "race", "races_left", "held", "mem", "events", "env", "counts",
-                 "fault", "trace", "entry_objs", "entry_held", "prefix")
+    __slots__ = (
+        "counts",
+        "entry_held",
+        "entry_objs",
+        "env",
+        "events",
+        "fault",
+        "held",
+        "mem",
+        "pmd",
+        "prefix",
+        "race",
+        "races_left",
+        "trace",
+    )
 
     def __init__(self, pmd: PmdKind, races: int, mem: dict[str, Value],
                  held: dict[tuple[Resource, str], int]) -> None:

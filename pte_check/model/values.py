@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
 from pte_check.model.pmd import PmdKind
 
@@ -48,7 +47,7 @@ class Top:
     """A value the model does not know."""
 
 
-Value = Union[Int, Ptr, Null, Ref, PmdVal, Top]
+Value = Int | Ptr | Null | Ref | PmdVal | Top
 TOP = Top()
 TRUE = Int(1)
 FALSE = Int(0)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from typing import Callable
+from collections.abc import Callable
 
 from pte_check.findings import Report
 

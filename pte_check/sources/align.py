@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
+from itertools import pairwise
 
 from pte_check.inputs.patch import Hunk
 from pte_check.sources.base import Edit, FunctionText
@@ -78,7 +79,8 @@ def place(hunk: Hunk, function: FunctionText) -> Placement | str:
         missing = _first_missing(pre, model)
         return f"removed line {missing!r} is not in the model of {function.name}()"
     matched = _backtrack(best, pre, model)
-    strong = [k for k, _ in matched if not is_weak(dict((p[0], p[1]) for p in pre)[k])]
+    norms_of = {p[0]: p[1] for p in pre}
+    strong = [k for k, _ in matched if not is_weak(norms_of[k])]
     if not strong:
         return f"no context line of the hunk is in {function.name}()"
     gap = _gap_problem(hunk, matched)
@@ -96,7 +98,7 @@ def _first_missing(pre: list[tuple[int, str, bool]], model: list[tuple[int, str]
 
 
 def _gap_problem(hunk: Hunk, matched: list[tuple[int, int]]) -> str | None:
-    for (k1, m1), (k2, m2) in zip(matched, matched[1:]):
+    for (k1, m1), (k2, m2) in pairwise(matched):
         old1, old2 = hunk.lines[k1].old or 0, hunk.lines[k2].old or 0
         if m2 - m1 > (old2 - old1) + _SLACK:
             return (f"context lines {old1} and {old2} lie {m2 - m1} lines apart in the model, "
@@ -178,13 +180,17 @@ def _build(function: FunctionText, text: list[str], deleted: dict[int, int],
     out: list[str] = []
     out_lines: list[int | None] = []
     out_hunks: list[int | None] = []
+    def emit(line: str, number: int | None, index: int | None) -> None:
+        out.append(line)
+        out_lines.append(number)
+        out_hunks.append(index)
     for m, line in enumerate(text):
         for added, index, number in before.get(m, []):
-            out.append(added), out_lines.append(number), out_hunks.append(index)
+            emit(added, number, index)
         if m not in deleted:
-            out.append(line), out_lines.append(new_numbers.get(m)), out_hunks.append(None)
+            emit(line, new_numbers.get(m), None)
         for added, index, number in after.get(m, []):
-            out.append(added), out_lines.append(number), out_hunks.append(index)
+            emit(added, number, index)
     before_hunks = tuple(deleted.get(m) for m in range(len(text)))
     after_text = FunctionText(function.name, function.file, "\n".join(out), tuple(out_lines))
     return Edit(function, after_text, before_hunks, tuple(out_hunks), hunks)

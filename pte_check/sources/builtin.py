@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from pte_check.inputs.patch import Hunk, Patch
 from pte_check.sources.align import Placement, apply, choose
