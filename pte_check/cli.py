@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import click
@@ -78,6 +78,12 @@ _FORMATS = ("text", "json", "sarif", "markdown", "github", "junit", "b4")
 @click.option("--output", "-o", "outputs", type=click.Path(dir_okay=False), multiple=True,
               help="Write the report of the --format at the same position to this file "
                    "(a format without one goes to standard output).")
+@click.option("--git", "git_range", metavar="RANGE",
+              help="Read the commits of a revision range of the git checkout here "
+                   "(e.g. v6.4..HEAD) instead of PATCH files.")
+@click.option("--sort", type=click.Choice(["input", "risk"]), default="input",
+              show_default=True,
+              help="Order of the patches in the text report's triage table.")
 @click.option("--kernel", type=click.Choice(["auto", "6.4", "6.5"]), default="auto",
               show_default=True,
               help="Function bodies of the built-in model to align the patch with; auto picks "
@@ -101,17 +107,23 @@ _FORMATS = ("text", "json", "sarif", "markdown", "github", "junit", "b4")
               help="Exploration budget per function (seconds).")
 @click.option("--loop-bound", type=click.IntRange(1, 8), default=1, show_default=True,
               help="How often a path may go round a loop again before it is dropped.")
-def check(patches: Sequence[str], formats: Sequence[str], outputs: Sequence[str], kernel: str,
+def check(patches: Sequence[str], formats: Sequence[str], outputs: Sequence[str],
+          git_range: str | None, sort: str, kernel: str,
           contract: str, races: int, fail_on: str, exit_zero: bool, strict: bool,
           waivers: str | None, max_states: int, time_limit: float, loop_bound: int) -> None:
     """Check PATCH... (files, directories of *.patch, mbox series, review replies, or - for
     standard input) against the built-in model of the fault path."""
-    if not patches:
-        _fail("no patch given (try: pte-check PATCH, or pte-check - < PATCH)")
+    if not patches and not git_range:
+        _fail("no patch given (try: pte-check PATCH, pte-check - < PATCH, or --git RANGE)")
+    if patches and git_range:
+        _fail("give PATCH files or --git RANGE, not both")
     targets = _targets(formats or ("text",), outputs)
     try:
         report = _run(patches, kernel=kernel, contract=contract, races=races,
-                      max_states=max_states, time_limit=time_limit, loop_bound=loop_bound)
+                      max_states=max_states, time_limit=time_limit, loop_bound=loop_bound,
+                      git_range=git_range)
+        if sort == "risk":
+            report = report.by_risk()
         report = _waive(report, waivers)
         for fmt, output in targets:
             _emit(report, fmt, output)
@@ -141,13 +153,39 @@ def _run(patches: Sequence[str], **settings: Any) -> Report:
     from pte_check.options import Options
     from pte_check.pipeline import analyse
 
-    series = read_series(list(patches), sys.stdin.buffer)
+    if settings.get("git_range"):
+        from pte_check.inputs.git import read_git_range
+        series = read_git_range(settings["git_range"])
+    else:
+        series = read_series(list(patches), sys.stdin.buffer)
     options = Options(kernel=settings["kernel"], contract=settings["contract"],
                       races=settings["races"],
                       budget=Budget(max_states=settings["max_states"],
                                     seconds=settings["time_limit"],
                                     loop_bound=settings.get("loop_bound", 1)))
-    return analyse(series, options)
+    return analyse(series, options, _progress())
+
+
+def _progress() -> Callable[[int, int, Any], None] | None:
+    """A rich progress bar on a terminal's stderr, for series of more than a few patches."""
+    if not sys.stderr.isatty():
+        return None
+    from rich.progress import Progress
+
+    state: dict[str, Any] = {}
+
+    def update(index: int, total: int, patch: Any) -> None:
+        if total < 4:
+            return
+        if "bar" not in state:
+            state["bar"] = Progress(transient=True, console=None)
+            state["bar"].start()
+            state["task"] = state["bar"].add_task("analysing", total=total)
+        state["bar"].update(state["task"], completed=index,
+                            description=f"{index + 1}/{total} {patch.subject[:50]}")
+        if index + 1 == total:
+            state["bar"].stop()
+    return update
 
 
 def _waive(report: Report, path: str | None) -> Report:

@@ -133,6 +133,19 @@ class Report:
     def findings(self) -> tuple[Finding, ...]:
         return tuple(f for p in self.patches for f in p.findings)
 
+    def by_risk(self) -> Report:
+        """The same report with its patches ordered most risky first (stable otherwise)."""
+        return Report(self.version, tuple(sorted(self.patches, key=_risk)), self.notes,
+                      self.series)
+
+
+def _risk(p: PatchReport) -> tuple[int, ...]:
+    """Errors first, then warnings, then notes; incomplete patches before clean ones."""
+    live = [f for f in p.findings if not f.waived]
+    return (-sum(f.severity is Severity.ERROR for f in live),
+            -sum(f.severity is Severity.WARNING for f in live),
+            -int(p.status is not Status.ANALYSED), -len(live))
+
 
 def summarise(patches: tuple[PatchReport, ...]) -> Summary:
     """Count patches by status and findings by severity and rule (waived ones apart)."""

@@ -97,8 +97,25 @@ def render(report: Report) -> str:
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
 
 
+def triage(report: Report) -> Table:
+    """A series at a glance: one row per patch with its findings by severity and status."""
+    table = Table(title="Patches", title_justify="left", show_edge=False, pad_edge=False)
+    for column, justify in (("#", "right"), ("subject", "left"), ("errors", "right"),
+                            ("warnings", "right"), ("notes", "right"), ("status", "left")):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for number, patch in enumerate(report.patches, 1):
+        live = [f for f in patch.findings if not f.waived]
+        counts = [str(sum(f.severity is s for f in live))
+                  for s in (Severity.ERROR, Severity.WARNING, Severity.NOTE)]
+        table.add_row(str(number), patch.subject, *counts, patch.status.value)
+    return table
+
+
 def render_to(console: Console, report: Report) -> None:
     """Print the report on a console (the CLI's, in colour on a terminal)."""
+    if len(report.patches) > 1:
+        console.print(triage(report))
+        console.print()
     for number, patch in enumerate(report.patches, 1):
         console.print(_patch(patch, number, len(report.patches)))
         console.print()
