@@ -234,7 +234,8 @@ def model_list() -> None:
     rows: dict[str, tuple[str, list[str]]] = {}
     for version in catalog.versions():
         for fn in catalog.functions(version).values():
-            rows.setdefault(fn.name, (fn.file, []))[1].append(version)
+            same = "" if fn.version == version else f" (= {fn.version})"
+            rows.setdefault(fn.name, (fn.file, []))[1].append(version + same)
     for name in sorted(rows, key=lambda n: (rows[n][0], n)):
         file, versions = rows[name]
         click.echo(f"{file:14} {name + '()':28} {', '.join(versions)}")

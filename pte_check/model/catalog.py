@@ -50,8 +50,12 @@ def _read(version: str) -> list[tuple[str, str]]:
 
 @cache
 def functions(version: str) -> Mapping[str, ModelFunction]:
-    """Every modelled function at one version, by name."""
+    """Every modelled function at one version, by name: the version's own renderings of the
+    functions that changed, and the previous version's for the rest."""
+    known = versions()
     out: dict[str, ModelFunction] = {}
+    if version in known and known.index(version) > 0:
+        out.update(functions(known[known.index(version) - 1]))
     for filename, source in _read(version):
         match = _KERNEL_FILE.search(source)
         kernel_file = match.group(1) if match else filename

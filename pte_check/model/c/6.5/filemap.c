@@ -3,6 +3,7 @@
 // A compact rendering of the control flow: statements that decide the outcome (return value,
 // folio lock and reference, page-table lock and mapping, RCU) are kept as the kernel spells
 // them, so that hunks align; bookkeeping that decides nothing is left out.
+// Only the functions that changed since 6.4 are here; the others are 6.4's.
 
 static bool filemap_map_pmd(struct vm_fault *vmf, struct folio *folio,
 				  pgoff_t start)

@@ -2,41 +2,7 @@
 // pte-check model of the read-fault path of mm/memory.c at Linux 6.5.
 // A compact rendering of the control flow: statements that decide the outcome are kept as the
 // kernel spells them, so that hunks align; bookkeeping that decides nothing is left out.
-
-static vm_fault_t __do_fault(struct vm_fault *vmf)
-{
-	struct vm_area_struct *vma = vmf->vma;
-	vm_fault_t ret;
-
-	if (pmd_none(*vmf->pmd) && !vmf->prealloc_pte) {
-		vmf->prealloc_pte = pte_alloc_one(vma->vm_mm);
-		if (!vmf->prealloc_pte)
-			return VM_FAULT_OOM;
-	}
-
-	ret = vma->vm_ops->fault(vmf);
-	if (unlikely(ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY |
-			    VM_FAULT_DONE_COW)))
-		return ret;
-
-	if (unlikely(PageHWPoison(vmf->page))) {
-		struct page *page = vmf->page;
-		vm_fault_t poisonret = VM_FAULT_HWPOISON;
-		if (ret & VM_FAULT_LOCKED) {
-			if (invalidate_inode_page(page))
-				poisonret = VM_FAULT_NOPAGE;
-			unlock_page(page);
-		}
-		put_page(page);
-		vmf->page = NULL;
-		return poisonret;
-	}
-
-	if (unlikely(!(ret & VM_FAULT_LOCKED)))
-		lock_page(vmf->page);
-
-	return ret;
-}
+// Only the functions that changed since 6.4 are here; the others are 6.4's.
 
 vm_fault_t finish_fault(struct vm_fault *vmf)
 {
@@ -85,129 +51,6 @@ vm_fault_t finish_fault(struct vm_fault *vmf)
 	}
 
 	pte_unmap_unlock(vmf->pte, vmf->ptl);
-	return ret;
-}
-
-static vm_fault_t do_fault_around(struct vm_fault *vmf)
-{
-	pgoff_t nr_pages = READ_ONCE(fault_around_pages);
-	pgoff_t pte_off = pte_index(vmf->address);
-	pgoff_t vma_off = vmf->pgoff - vmf->vma->vm_pgoff;
-	pgoff_t from_pte, to_pte;
-	vm_fault_t ret;
-
-	if (pmd_none(*vmf->pmd)) {
-		vmf->prealloc_pte = pte_alloc_one(vmf->vma->vm_mm);
-		if (!vmf->prealloc_pte)
-			return VM_FAULT_OOM;
-	}
-
-	rcu_read_lock();
-	ret = vmf->vma->vm_ops->map_pages(vmf,
-			vmf->pgoff + from_pte - pte_off,
-			vmf->pgoff + to_pte - pte_off);
-	rcu_read_unlock();
-
-	return ret;
-}
-
-static inline bool should_fault_around(struct vm_fault *vmf)
-{
-	if (!vmf->vma->vm_ops->map_pages)
-		return false;
-
-	if (uffd_disable_fault_around(vmf->vma))
-		return false;
-
-	return fault_around_pages > 1;
-}
-
-static vm_fault_t do_read_fault(struct vm_fault *vmf)
-{
-	vm_fault_t ret = 0;
-
-	if (should_fault_around(vmf)) {
-		ret = do_fault_around(vmf);
-		if (ret)
-			return ret;
-	}
-
-	ret = __do_fault(vmf);
-	if (unlikely(ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)))
-		return ret;
-
-	ret |= finish_fault(vmf);
-	unlock_page(vmf->page);
-	if (unlikely(ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)))
-		put_page(vmf->page);
-	return ret;
-}
-
-static vm_fault_t do_cow_fault(struct vm_fault *vmf)
-{
-	struct vm_area_struct *vma = vmf->vma;
-	vm_fault_t ret;
-
-	if (unlikely(anon_vma_prepare(vma)))
-		return VM_FAULT_OOM;
-
-	vmf->cow_page = alloc_page_vma(GFP_HIGHUSER_MOVABLE, vma, vmf->address);
-	if (!vmf->cow_page)
-		return VM_FAULT_OOM;
-
-	if (mem_cgroup_charge(page_folio(vmf->cow_page), vma->vm_mm,
-				GFP_KERNEL)) {
-		put_page(vmf->cow_page);
-		return VM_FAULT_OOM;
-	}
-
-	ret = __do_fault(vmf);
-	if (unlikely(ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)))
-		goto uncharge_out;
-	if (ret & VM_FAULT_DONE_COW)
-		return ret;
-
-	copy_user_highpage(vmf->cow_page, vmf->page, vmf->address, vma);
-
-	ret |= finish_fault(vmf);
-	unlock_page(vmf->page);
-	put_page(vmf->page);
-	if (unlikely(ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)))
-		goto uncharge_out;
-	return ret;
-uncharge_out:
-	put_page(vmf->cow_page);
-	return ret;
-}
-
-static vm_fault_t do_shared_fault(struct vm_fault *vmf)
-{
-	struct vm_area_struct *vma = vmf->vma;
-	vm_fault_t ret, tmp;
-
-	ret = __do_fault(vmf);
-	if (unlikely(ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)))
-		return ret;
-
-	if (vma->vm_ops->page_mkwrite) {
-		unlock_page(vmf->page);
-		tmp = do_page_mkwrite(vmf);
-		if (unlikely(!tmp ||
-				(tmp & (VM_FAULT_ERROR | VM_FAULT_NOPAGE)))) {
-			put_page(vmf->page);
-			return tmp;
-		}
-	}
-
-	ret |= finish_fault(vmf);
-	if (unlikely(ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE |
-					VM_FAULT_RETRY))) {
-		unlock_page(vmf->page);
-		put_page(vmf->page);
-		return ret;
-	}
-
-	ret |= fault_dirty_shared_page(vmf);
 	return ret;
 }
 
@@ -371,14 +214,6 @@ unlock:
 	return 0;
 }
 
-static vm_fault_t do_pte_missing(struct vm_fault *vmf)
-{
-	if (vma_is_anonymous(vmf->vma))
-		return do_anonymous_page(vmf);
-	else
-		return do_fault(vmf);
-}
-
 static vm_fault_t __handle_mm_fault(struct vm_area_struct *vma,
 		unsigned long address, unsigned int flags)
 {
@@ -425,32 +260,4 @@ static vm_fault_t __handle_mm_fault(struct vm_area_struct *vma,
 	}
 
 	return handle_pte_fault(&vmf);
-}
-
-vm_fault_t handle_mm_fault(struct vm_area_struct *vma, unsigned long address,
-			   unsigned int flags, struct pt_regs *regs)
-{
-	struct mm_struct *mm = vma->vm_mm;
-	vm_fault_t ret;
-
-	ret = sanitize_fault_flags(vma, &flags);
-	if (ret)
-		goto out;
-
-	if (!arch_vma_access_permitted(vma, flags & FAULT_FLAG_WRITE,
-					    flags & FAULT_FLAG_INSTRUCTION,
-					    flags & FAULT_FLAG_REMOTE)) {
-		ret = VM_FAULT_SIGSEGV;
-		goto out;
-	}
-
-	if (unlikely(is_vm_hugetlb_page(vma)))
-		ret = hugetlb_fault(vma->vm_mm, vma, address, flags);
-	else
-		ret = __handle_mm_fault(vma, address, flags);
-
-out:
-	mm_account_fault(mm, regs, address, flags, ret);
-
-	return ret;
 }
