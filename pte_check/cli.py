@@ -81,6 +81,12 @@ _FORMATS = ("text", "json", "sarif", "markdown", "github", "junit", "b4")
 @click.option("--git", "git_range", metavar="RANGE",
               help="Read the commits of a revision range of the git checkout here "
                    "(e.g. v6.4..HEAD) instead of PATCH files.")
+@click.option("--tree", "tree", type=click.Path(file_okay=False),
+              help="A kernel tree: read the exact functions the patch changes from it, apply "
+                   "the patch in memory (never writing to the tree), and analyse any function, "
+                   "not only the built-in model's.")
+@click.option("--no-tree", is_flag=True,
+              help="Use the built-in model even inside a kernel checkout.")
 @click.option("--sort", type=click.Choice(["input", "risk"]), default="input",
               show_default=True,
               help="Order of the patches in the text report's triage table.")
@@ -108,7 +114,7 @@ _FORMATS = ("text", "json", "sarif", "markdown", "github", "junit", "b4")
 @click.option("--loop-bound", type=click.IntRange(1, 8), default=1, show_default=True,
               help="How often a path may go round a loop again before it is dropped.")
 def check(patches: Sequence[str], formats: Sequence[str], outputs: Sequence[str],
-          git_range: str | None, sort: str, kernel: str,
+          git_range: str | None, tree: str | None, no_tree: bool, sort: str, kernel: str,
           contract: str, races: int, fail_on: str, exit_zero: bool, strict: bool,
           waivers: str | None, max_states: int, time_limit: float, loop_bound: int) -> None:
     """Check PATCH... (files, directories of *.patch, mbox series, review replies, or - for
@@ -121,7 +127,7 @@ def check(patches: Sequence[str], formats: Sequence[str], outputs: Sequence[str]
     try:
         report = _run(patches, kernel=kernel, contract=contract, races=races,
                       max_states=max_states, time_limit=time_limit, loop_bound=loop_bound,
-                      git_range=git_range)
+                      git_range=git_range, tree=None if no_tree else tree or _checkout())
         if sort == "risk":
             report = report.by_risk()
         report = _waive(report, waivers)
@@ -163,7 +169,24 @@ def _run(patches: Sequence[str], **settings: Any) -> Report:
                       budget=Budget(max_states=settings["max_states"],
                                     seconds=settings["time_limit"],
                                     loop_bound=settings.get("loop_bound", 1)))
-    return analyse(series, options, _progress())
+    provider = None
+    if settings.get("tree"):
+        from pathlib import Path
+
+        from pte_check.sources.tree import TreeProvider
+        provider = TreeProvider(Path(settings["tree"]))
+    return analyse(series, options, _progress(), provider)
+
+
+def _checkout() -> str | None:
+    """The current directory when it is a kernel git checkout (said on stderr), else None."""
+    here = os.getcwd()
+    marks = ("Makefile", "mm/memory.c", "include/linux/mm.h", ".git")
+    if all(os.path.exists(os.path.join(here, m)) for m in marks):
+        click.echo(f"pte-check: reading functions from the kernel tree at {here} "
+                   "(--no-tree for the built-in model)", err=True)
+        return here
+    return None
 
 
 def _progress() -> Callable[[int, int, Any], None] | None:

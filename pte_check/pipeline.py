@@ -60,6 +60,9 @@ def analyse(series: PatchSeries, options: Options, progress: Progress | None = N
         reports.append(report)
     net = None
     if len(series.patches) > 1:
+        originals = getattr(provider, "original_functions", None)
+        if originals is not None:  # a tree reads its files as the patches name them
+            baseline = {v: originals() for v in versions}
         net = _net_effect(series, baseline, provider, options)
     return Report(__version__, tuple(reports), series=net)
 
@@ -173,8 +176,9 @@ def _analyse_sourced(patch: Patch, options: Options,
     contract = CONTRACTS[NEWEST if options.contract == "newest" else options.contract]
     notes = list(sourcing.notes)
     if sourcing.edits:
-        notes.insert(0, f"model: Linux {sourcing.version} function bodies, {contract.version} "
-                        "primitive contracts")
+        bodies = ("function bodies from the kernel tree" if sourcing.version == "tree"
+                  else f"Linux {sourcing.version} function bodies")
+        notes.insert(0, f"model: {bodies}, {contract.version} primitive contracts")
     if changed:
         findings += _explore_all(code, changed, contract, options, notes)
     status = Status.INCOMPLETE if any(f.rule == NOT_ANALYSED.id for f in findings) \
