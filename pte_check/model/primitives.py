@@ -591,3 +591,7 @@ def _fault_dirty_shared_page(site: Site, world: World, args: list[Value]) -> Res
 def _do_huge_pmd_numa_page(site: Site, world: World, args: list[Value]) -> Results:
     world.event("do_huge_pmd_numa_page() called")
     return [(world, Int(0))]
+
+
+# Locks, allocators, ERR_PTR and friends for code outside the fault path (kernel-tree mode).
+from pte_check.model import generic  # noqa: E402,F401  (registers its primitives)
