@@ -34,9 +34,10 @@ def decode_part(part: Message, raw: Sequence[RawLine], start: int) -> tuple[list
     data = part.get_payload(decode=True)
     payload = data if isinstance(data, bytes) else b""
     text, clean = decode_charset(payload, part.get_content_charset())
-    origins = _origins(_encoding(part), payload, raw, start)
+    pieces = _split(text, payload)
+    origins = _origins(_encoding(part), raw, start, len(pieces))
     lines = [Numbered(origins(index, offset), line.removesuffix("\r"))
-             for index, (offset, line) in enumerate(_split(text, payload))]
+             for index, (offset, line) in enumerate(pieces)]
     if str(part.get_param("format", "")).lower() == "flowed":
         lines = unflow(lines, str(part.get_param("delsp", "")).lower() == "yes")
     return lines, clean
@@ -72,34 +73,48 @@ def _split(text: str, payload: bytes) -> list[tuple[int, str]]:
 
 
 class _Origins:
-    """Maps a decoded line (by index and byte offset) to the encoded input line it came from."""
+    """Maps a decoded line (by index and byte offset) to the encoded input line it came from:
+    the input lines from the part's start on, the last one for anything beyond them. Looked up
+    in place (no copy of the rest of the input per part, which made many parts quadratic)."""
 
-    def __init__(self, table: list[int], per_line: int) -> None:
-        self.table = table or [0]
+    def __init__(self, raw: Sequence[RawLine], start: int, per_line: int,
+                 starts: list[int] | None = None) -> None:
+        self.raw = raw
+        self.start = start
         self.per_line = per_line
+        self.starts = starts
 
     def __call__(self, index: int, offset: int) -> int:
+        if self.starts is not None:
+            return self.starts[min(index, len(self.starts) - 1)] if self.starts else 0
+        if not self.raw:
+            return 0
         key = offset // self.per_line if self.per_line else index
-        return self.table[min(key, len(self.table) - 1)]
+        return self.raw[min(self.start + key, len(self.raw) - 1)].origin
 
 
-def _origins(encoding: str, payload: bytes, raw: Sequence[RawLine], start: int) -> _Origins:
-    lines = raw[start:] or raw[-1:]
+def _origins(encoding: str, raw: Sequence[RawLine], start: int, count: int) -> _Origins:
+    """Where the `count` decoded lines of a part starting at raw[start] came from."""
+    first = min(start, len(raw) - 1)
     if encoding == "base64":
-        width = len(lines[0].data.strip()) * 3 // 4 if lines else 0
-        return _Origins([line.origin for line in lines], max(width, 1))
+        width = len(raw[first].data.strip()) * 3 // 4 if raw else 0
+        return _Origins(raw, start, max(width, 1))
     if encoding == "quoted-printable":
-        return _Origins(_qp_starts(lines), 0)
-    return _Origins([line.origin for line in lines], 0)
+        return _Origins(raw, start, 0, _qp_starts(raw, max(first, 0), count))
+    return _Origins(raw, start, 0)
 
 
-def _qp_starts(lines: Sequence[RawLine]) -> list[int]:
-    """The input lines where each decoded line starts (a trailing `=` continues a line)."""
-    starts, starting = [], True
-    for line in lines:
+def _qp_starts(raw: Sequence[RawLine], first: int, count: int) -> list[int]:
+    """The input lines where each of `count` decoded lines starts (a trailing `=` continues a
+    line), reading raw from index first."""
+    starts: list[int] = []
+    starting = True
+    for index in range(first, len(raw)):
+        if len(starts) >= count:
+            break
         if starting:
-            starts.append(line.origin)
-        starting = not line.data.rstrip(b" \t").endswith(b"=")
+            starts.append(raw[index].origin)
+        starting = not raw[index].data.rstrip(b" \t").endswith(b"=")
     return starts
 
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pte_check.inputs.lines import Numbered
 from pte_check.inputs.subject import PATCH_TAG, REPLY, TAG
 
-LEVEL = re.compile(r"^[ \t]*>[ \t]?")
+LEVEL = re.compile(r"[ \t]*>[ \t]?")  # matched at a position: one level of quoting
 PATCH_START = re.compile(r"^(diff --git |@@ -\d+(,\d+)? \+\d+(,\d+)? @@)")
 SNIP = re.compile(r"^\s*(\[\s*(\.\.\.|…|snip(ped)?|trimmed|cut)\s*\]|<\s*(\.\.\.|…|snip(ped)?)\s*>)"
                   r"\s*$", re.IGNORECASE)
@@ -18,20 +18,22 @@ SUBJECT_HEADER = re.compile(r"^Subject:\s*(.+)$", re.IGNORECASE)
 
 def depth(text: str) -> int:
     """How many quote levels prefix text."""
-    level = 0
-    while match := LEVEL.match(text):
-        text = text[match.end():]
-        level += 1
-    return level
+    return _strip(text, None)[0]
 
 
 def unquote(text: str, levels: int | None = None) -> str:
     """text without its quote prefix (all levels, or only the first `levels`)."""
-    count = 0
-    while (levels is None or count < levels) and (match := LEVEL.match(text)):
-        text = text[match.end():]
+    return text[_strip(text, levels)[1]:]
+
+
+def _strip(text: str, levels: int | None) -> tuple[int, int]:
+    """How many quote levels (at most `levels`) prefix text, and where they end (linear time,
+    however deep the quoting)."""
+    count = end = 0
+    while (levels is None or count < levels) and (match := LEVEL.match(text, end)):
+        end = match.end()
         count += 1
-    return text
+    return count, end
 
 
 def is_snip(text: str) -> bool:

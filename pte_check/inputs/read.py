@@ -52,8 +52,12 @@ def read_series(paths: Sequence[str], stdin: BinaryIO | None = None) -> PatchSer
 
 
 def read_text(text: str, source: str) -> PatchSeries:
-    """The series in text, read as if it were the file source."""
-    return read_bytes(text.encode("utf-8", "surrogateescape"), source)
+    """The series in text, read as if it were the file source (lone surrogates are bad UTF-8)."""
+    try:
+        data = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        data = text.encode("utf-8", "surrogatepass")
+    return read_bytes(data, source)
 
 
 def read_bytes(data: bytes, source: str) -> PatchSeries:

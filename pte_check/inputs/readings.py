@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pte_check.inputs.hunks import Header
 from pte_check.inputs.lines import Numbered
@@ -73,13 +73,41 @@ def _text(line: Candidate, kind: str) -> str:
 
 def choose(candidates: Sequence[Candidate], header: Header, cut: int | None) -> Reading:
     """The shortest plain reading that fits the header; else one with flips; else a problem."""
-    for end in range(1, len(candidates) + 1):
-        if _counts(candidates[:end]) == (header.old_count, header.new_count):
+    want = (header.old_count, header.new_count)
+    for end, tally in enumerate(_tallies(candidates), 1):
+        if (tally.old, tally.new) == want:
             return Reading(tuple(candidates[:end]))
     if cut is not None:
         return Reading(tuple(candidates), problem=f"the reviewer cut this hunk at line {cut}, "
                        "so its lines are incomplete")
     return _with_flips(candidates, header)
+
+
+@dataclass
+class _Tally:
+    """Counts over a prefix of the candidates, kept as the prefix grows (so choosing is linear)."""
+
+    old: int = 0
+    new: int = 0
+    soft: dict[str, int] = field(default_factory=lambda: {"-": 0, "+": 0})
+    hard: dict[str, int] = field(default_factory=lambda: {"-": 0, "+": 0})
+
+    def add(self, line: Candidate) -> None:
+        kind = line.kind
+        self.old += kind != "+"
+        self.new += kind != "-"
+        if line.soft:
+            self.soft[kind] += 1
+        elif line.flippable:
+            self.hard[kind] += 1
+
+
+def _tallies(candidates: Sequence[Candidate]) -> Iterator[_Tally]:
+    """The tally of each prefix, shortest first (the same object, updated)."""
+    tally = _Tally()
+    for line in candidates:
+        tally.add(line)
+        yield tally
 
 
 def _counts(lines: Sequence[Candidate]) -> tuple[int, int]:
@@ -92,11 +120,12 @@ def _with_flips(candidates: Sequence[Candidate], header: Header) -> Reading:
     """The shortest prefix made to fit by flipping soft lines only, else any lines; never a guess."""
     ambiguous = False
     for soft_only in (True, False):
-        for end in range(1, len(candidates) + 1):
-            flips = _flips(candidates[:end], header, soft_only)
-            if isinstance(flips, frozenset):
-                return Reading(tuple(candidates[:end]), flips)
-            ambiguous = ambiguous or flips == AMBIGUOUS
+        for end, tally in enumerate(_tallies(candidates), 1):
+            verdict = _verdict(tally, header, soft_only)
+            if verdict is _FITS:
+                lines = candidates[:end]
+                return Reading(tuple(lines), _flips(lines, header, soft_only))
+            ambiguous = ambiguous or verdict == AMBIGUOUS
     if ambiguous:
         return Reading(tuple(candidates), problem=(
             f"its header {header.text} fits more than one reading of its -/+ led lines"))
@@ -105,31 +134,42 @@ def _with_flips(candidates: Sequence[Candidate], header: Header) -> Reading:
         f"its lines ({old} old, {new} new) cannot be made to agree with its header {header.text}"))
 
 
-def _flips(lines: Sequence[Candidate], header: Header,
-           soft_only: bool) -> frozenset[int] | str | None:
-    """Which lines to read as context so the counts agree; None if none do; AMBIGUOUS."""
-    old, new = _counts(lines)
-    need_plus, need_minus = header.old_count - old, header.new_count - new
+_FITS = "fits"
+
+
+def _verdict(tally: _Tally, header: Header, soft_only: bool) -> str | None:
+    """Whether flips make the prefix fit (_FITS), could in more than one way (AMBIGUOUS), or
+    cannot (None): _flips' answer from the prefix's counts alone."""
+    need_plus, need_minus = header.old_count - tally.old, header.new_count - tally.new
     if need_plus < 0 or need_minus < 0:
         return None
-    picks = [_pick(lines, "-", need_minus, soft_only), _pick(lines, "+", need_plus, soft_only)]
+    picks = [_choice(need, tally.soft[kind], 0 if soft_only else tally.hard[kind])
+             for kind, need in (("-", need_minus), ("+", need_plus))]
     if None in picks:
         return None
-    if AMBIGUOUS in picks:
-        return AMBIGUOUS
-    return frozenset().union(*(pick for pick in picks if isinstance(pick, frozenset)))
+    return AMBIGUOUS if AMBIGUOUS in picks else _FITS
 
 
-def _pick(lines: Sequence[Candidate], kind: str, need: int,
-          soft_only: bool) -> frozenset[int] | str | None:
-    """need lines of kind to flip, soft ones first; AMBIGUOUS when the choice is not forced."""
+def _choice(need: int, soft: int, hard: int) -> str | None:
+    """How `need` flips can be taken from `soft` soft then `hard` other flippable lines:
+    "none", "soft", "all" (forced), AMBIGUOUS (not forced) or None (not enough lines)."""
     if need == 0:
-        return frozenset()
-    soft = [i for i, line in enumerate(lines) if line.kind == kind and line.soft]
-    hard = [] if soft_only else [i for i, line in enumerate(lines)
-                                 if line.kind == kind and line.flippable and not line.soft]
-    if need <= len(soft):
-        return frozenset(soft) if need == len(soft) else AMBIGUOUS
-    if need - len(soft) == len(hard):
-        return frozenset(soft + hard)
-    return AMBIGUOUS if need - len(soft) < len(hard) else None
+        return "none"
+    if need <= soft:
+        return "soft" if need == soft else AMBIGUOUS
+    if need - soft == hard:
+        return "all"
+    return AMBIGUOUS if need - soft < hard else None
+
+
+def _flips(lines: Sequence[Candidate], header: Header, soft_only: bool) -> frozenset[int]:
+    """Which lines to read as context so the counts agree (the prefix must fit)."""
+    old, new = _counts(lines)
+    flips: set[int] = set()
+    for kind, need in (("-", header.new_count - new), ("+", header.old_count - old)):
+        soft = [i for i, line in enumerate(lines) if line.kind == kind and line.soft]
+        hard = [] if soft_only else [i for i, line in enumerate(lines)
+                                     if line.kind == kind and line.flippable and not line.soft]
+        choice = _choice(need, len(soft), len(hard))
+        flips.update(soft if choice == "soft" else soft + hard if choice == "all" else ())
+    return frozenset(flips)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import tree_sitter
 
@@ -13,12 +13,18 @@ from pte_check.lowering.parse import text
 Node = tree_sitter.Node
 
 
+MAX_DEPTH = 100
+"""How deep an expression may nest; deeper ones are lost (a fatal note), so that neither the
+lowering nor the explorer runs out of Python stack on them."""
+
+
 class ExprLowering:
     """Lowers expressions; unknown kinds become Opaque with a note (or raise when strict)."""
 
     def __init__(self, strict: bool) -> None:
         self.strict = strict
         self.notes: list[ir.Note] = []
+        self.depth = 0
 
     def lower(self, node: Node | None) -> ir.Expr:
         if node is None:
@@ -26,7 +32,21 @@ class ExprLowering:
         handler = _HANDLERS.get(node.type)
         if handler is None:
             return self.opaque(node, f"expression of kind {node.type}")
-        return handler(self, node)
+        if self.depth >= MAX_DEPTH:
+            return self.too_deep(node)
+        self.depth += 1
+        try:
+            return handler(self, node)
+        finally:
+            self.depth -= 1
+
+    def too_deep(self, node: Node) -> ir.Expr:
+        line = node.start_point[0] + 1
+        message = f"expression nested deeper than {MAX_DEPTH} levels: {text(node)[:60]}"
+        if self.strict:
+            raise LoweringError(line, message)
+        self.notes.append(ir.Note(line, message, True))
+        return ir.Opaque(text(node))
 
     def opaque(self, node: Node, what: str) -> ir.Expr:
         line = node.start_point[0] + 1

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import Callable
 
 import tree_sitter
 
@@ -46,7 +46,9 @@ class _Builder:
         return len(self.code) - 1
 
     def patch(self, index: int, target: int) -> None:
-        self.code[index] = replace(self.code[index], target=target)  # type: ignore[type-var]
+        instr = self.code[index]
+        assert isinstance(instr, (ir.Branch, ir.Jump, ir.Havoc))
+        self.code[index] = replace(instr, target=target)
 
     def note(self, node: Node, message: str, fatal: bool = False) -> None:
         line = node.start_point[0] + 1
@@ -55,15 +57,27 @@ class _Builder:
         self.exprs.notes.append(ir.Note(line, message, fatal))
 
     def statement(self, node: Node) -> None:
+        """Lower a statement and all it nests with an explicit stack: a handler yields the
+        statements nested in it, each lowered in full before the handler resumes, so that
+        nesting depth costs no Python recursion."""
+        stack: list[Iterator[Node]] = [iter((node,))]
+        while stack:
+            nested = next(stack[-1], None)
+            if nested is None:
+                stack.pop()
+            else:
+                stack.append(iter(self._handle(nested)))
+
+    def _handle(self, node: Node) -> Nested:
         if node.type in _SKIPPED or not node.is_named:
-            return
+            return ()
         handler = _STATEMENTS.get(node.type)
         if handler is None:
             self.note(node, f"statement of kind {node.type} skipped: {text(node)[:60]}", True)
-            return
-        handler(self, node)
+            return ()
+        return handler(self, node)
 
-    def block(self, nodes: list[Node]) -> None:
+    def block(self, nodes: list[Node]) -> Nested:
         """Statements of a block, reading `for_each_x(...) {` macro loops as loops."""
         index = 0
         while index < len(nodes):
@@ -71,10 +85,10 @@ class _Builder:
             following = nodes[index + 1] if index + 1 < len(nodes) else None
             if _is_macro_loop(node) and following is not None \
                     and following.type == "compound_statement":
-                _macro_loop(self, node, following)
+                yield from _macro_loop(self, node, following)
                 index += 2
                 continue
-            self.statement(node)
+            yield node
             index += 1
 
     def finish(self) -> None:
@@ -86,6 +100,10 @@ class _Builder:
                     raise LoweringError(line, f"goto to unknown label {label}")
                 self.exprs.notes.append(ir.Note(line, f"goto to unknown label {label}", True))
                 self.code[index] = ir.Return(ir.Opaque(f"goto {label}"), line)
+
+
+Nested = Iterable[Node]
+"""What a statement handler gives back: the statements nested in it, in order (a generator)."""
 
 
 def _line(node: Node) -> int:
@@ -103,19 +121,20 @@ def _is_macro_loop(node: Node) -> bool:
     return "for_each" in name and missing_semicolon
 
 
-def _macro_loop(b: _Builder, head_node: Node, body: Node) -> None:
+def _macro_loop(b: _Builder, head_node: Node, body: Node) -> Nested:
     head = b.emit(ir.Havoc(-1, _line(head_node)))
-    b.note(head_node, f"loop macro {text(head_node.named_children[0].child_by_field_name('function') or head_node)} read as a loop")  # noqa: E501
-    _loop_body(b, body, head, head)
+    macro = head_node.named_children[0].child_by_field_name("function") or head_node
+    b.note(head_node, f"loop macro {text(macro)} read as a loop")
+    yield from _loop_body(b, body, head, head)
     b.patch(head, b.here)
 
 
-def _loop_body(b: _Builder, body: Node | None, back_to: int, continue_target: int | None) -> None:
+def _loop_body(b: _Builder, body: Node | None, back_to: int, continue_target: int | None) -> Nested:
     """Lower a loop body, jump back, and point its breaks and continues."""
     loop = _Loop()
     b.loops.append(loop)
     if body is not None:
-        b.statement(body)
+        yield body
     b.loops.pop()
     cont = b.here if continue_target is None else continue_target
     for index in loop.continues or ():
@@ -125,17 +144,18 @@ def _loop_body(b: _Builder, body: Node | None, back_to: int, continue_target: in
         b.patch(index, b.here)
 
 
-def _compound(b: _Builder, node: Node) -> None:
-    b.block([c for c in node.children if c.is_named])
+def _compound(b: _Builder, node: Node) -> Nested:
+    return b.block([c for c in node.children if c.is_named])
 
 
-def _expression(b: _Builder, node: Node) -> None:
+def _expression(b: _Builder, node: Node) -> Nested:
     for child in node.named_children:
         if child.type != "comment":
             b.emit(ir.Eval(b.exprs.lower(child), _line(node)))
+    return ()
 
 
-def _declaration(b: _Builder, node: Node) -> None:
+def _declaration(b: _Builder, node: Node) -> Nested:
     for child in node.children_by_field_name("declarator"):
         if child.type == "init_declarator":
             name = declarator_name(child.child_by_field_name("declarator")) or "?"
@@ -144,54 +164,60 @@ def _declaration(b: _Builder, node: Node) -> None:
             b.emit(ir.Decl(name, init, _line(child)))
         elif child.type != "function_declarator":
             b.emit(ir.Decl(declarator_name(child) or "?", None, _line(child)))
+    return ()
 
 
-def _if(b: _Builder, node: Node) -> None:
+def _if(b: _Builder, node: Node) -> Nested:
     cond = b.exprs.lower(node.child_by_field_name("condition"))
     branch = b.emit(ir.Branch(cond, -1, _line(node)))
-    b.statement(node.child_by_field_name("consequence") or node)
+    yield from _optional(node.child_by_field_name("consequence"))
     alternative = node.child_by_field_name("alternative")
     if alternative is None:
         b.patch(branch, b.here)
         return
     skip = b.emit(ir.Jump(-1, _line(alternative)))
     b.patch(branch, b.here)
-    for child in alternative.named_children:
-        b.statement(child)
+    yield from alternative.named_children
     b.patch(skip, b.here)
 
 
-def _return(b: _Builder, node: Node) -> None:
+def _optional(node: Node | None) -> Nested:
+    """The statement a field holds, when it holds one."""
+    return () if node is None else (node,)
+
+
+def _return(b: _Builder, node: Node) -> Nested:
     values = [c for c in node.named_children if c.type != "comment"]
     b.emit(ir.Return(b.exprs.lower(values[0]) if values else None, _line(node)))
+    return ()
 
 
-def _goto(b: _Builder, node: Node) -> None:
+def _goto(b: _Builder, node: Node) -> Nested:
     label = node.child_by_field_name("label")
     index = b.emit(ir.Jump(-1, _line(node)))
     b.gotos.append((index, text(label) if label else "?", _line(node)))
+    return ()
 
 
-def _labeled(b: _Builder, node: Node) -> None:
+def _labeled(b: _Builder, node: Node) -> Nested:
     label = node.child_by_field_name("label")
     b.labels[text(label) if label else "?"] = b.here
-    for child in node.named_children[1:]:
-        b.statement(child)
+    return node.named_children[1:]
 
 
-def _while(b: _Builder, node: Node) -> None:
+def _while(b: _Builder, node: Node) -> Nested:
     head = b.here
     branch = b.emit(ir.Branch(b.exprs.lower(node.child_by_field_name("condition")), -1,
                               _line(node)))
-    _loop_body(b, node.child_by_field_name("body"), head, head)
+    yield from _loop_body(b, node.child_by_field_name("body"), head, head)
     b.patch(branch, b.here)
 
 
-def _do(b: _Builder, node: Node) -> None:
+def _do(b: _Builder, node: Node) -> Nested:
     start = b.here
     loop = _Loop()
     b.loops.append(loop)
-    b.statement(node.child_by_field_name("body") or node)
+    yield from _optional(node.child_by_field_name("body"))
     b.loops.pop()
     condition = node.child_by_field_name("condition")
     for index in loop.continues or ():
@@ -202,7 +228,7 @@ def _do(b: _Builder, node: Node) -> None:
         b.patch(index, b.here)
 
 
-def _for(b: _Builder, node: Node) -> None:
+def _for(b: _Builder, node: Node) -> Nested:
     init = node.child_by_field_name("initializer")
     if init is not None:
         if init.type == "declaration":
@@ -216,7 +242,7 @@ def _for(b: _Builder, node: Node) -> None:
         branch = b.emit(ir.Branch(b.exprs.lower(condition), -1, _line(node)))
     loop = _Loop()
     b.loops.append(loop)
-    b.statement(node.child_by_field_name("body") or node)
+    yield from _optional(node.child_by_field_name("body"))
     b.loops.pop()
     for index in loop.continues or ():
         b.patch(index, b.here)
@@ -228,7 +254,7 @@ def _for(b: _Builder, node: Node) -> None:
         b.patch(index, b.here)
 
 
-def _switch(b: _Builder, node: Node) -> None:
+def _switch(b: _Builder, node: Node) -> Nested:
     value = b.exprs.lower(node.child_by_field_name("condition"))
     switch = b.emit(ir.Switch(value, (), -1, _line(node)))
     cases: list[tuple[ir.Expr, int]] = []
@@ -238,14 +264,14 @@ def _switch(b: _Builder, node: Node) -> None:
     body = node.child_by_field_name("body")
     for case in body.named_children if body is not None else ():
         if case.type != "case_statement":
-            b.statement(case)
+            yield case
             continue
         case_value = case.child_by_field_name("value")
         if case_value is None:
             default = b.here
         else:
             cases.append((b.exprs.lower(case_value), b.here))
-        b.block([c for c in case.named_children if c != case_value])
+        yield from b.block([c for c in case.named_children if c != case_value])
     b.loops.pop()
     end = b.here
     b.code[switch] = ir.Switch(value, tuple(cases), default if default >= 0 else end, _line(node))
@@ -253,32 +279,35 @@ def _switch(b: _Builder, node: Node) -> None:
         b.patch(index, end)
 
 
-def _break(b: _Builder, node: Node) -> None:
+def _break(b: _Builder, node: Node) -> Nested:
     if not b.loops:
         b.note(node, "break outside a loop or switch", True)
-        return
+        return ()
     b.loops[-1].breaks.append(b.emit(ir.Jump(-1, _line(node))))
+    return ()
 
 
-def _continue(b: _Builder, node: Node) -> None:
+def _continue(b: _Builder, node: Node) -> Nested:
     loops = [loop for loop in b.loops if loop.continues is not None]
     if not loops:
         b.note(node, "continue outside a loop", True)
-        return
+        return ()
     continues = loops[-1].continues
     assert continues is not None
     continues.append(b.emit(ir.Jump(-1, _line(node))))
+    return ()
 
 
-def _error(b: _Builder, node: Node) -> None:
+def _error(b: _Builder, node: Node) -> Nested:
     b.note(node, f"unparsable code skipped: {text(node)[:60]}", fatal=True)
+    return ()
 
 
-def _empty(_: _Builder, __: Node) -> None:
-    return
+def _empty(_: _Builder, __: Node) -> Nested:
+    return ()
 
 
-_STATEMENTS: dict[str, Callable[[_Builder, Node], None]] = {
+_STATEMENTS: dict[str, Callable[[_Builder, Node], Nested]] = {
     "compound_statement": _compound,
     "expression_statement": _expression,
     "declaration": _declaration,
