@@ -51,6 +51,21 @@ class _MainGroup(click.Group):
             args = ["check", *args]
         return super().parse_args(ctx, args)
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Click's own usage errors as one line naming the option, exit 2, like ours."""
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except click.UsageError as error:
+            _fail(error.format_message())
+        except click.ClickException as error:
+            click.echo(f"pte-check: error: {error.format_message()}", err=True)
+            sys.exit(error.exit_code)
+        except click.Abort:
+            click.echo("pte-check: aborted", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         check = self.commands["check"]
         with click.Context(check, info_name="pte-check", parent=None) as sub:

@@ -12,7 +12,7 @@ from pte_check.compare.diff import Change, compare
 from pte_check.compare.outcomes import record
 from pte_check.errors import UsageError
 from pte_check.explore.budget import Budget
-from pte_check.explore.run import Exploration, explore
+from pte_check.explore.run import Exploration, PathEnd, explore
 from pte_check.findings import (
     Finding,
     ModelView,
@@ -28,6 +28,7 @@ from pte_check.lowering import ir
 from pte_check.lowering.lower import lower_function
 from pte_check.model import catalog
 from pte_check.model.contract import CONTRACTS, NEWEST
+from pte_check.model.pmd import PmdKind
 from pte_check.options import Options
 from pte_check.rules import (
     FAULT_OUTCOME_CHANGED,
@@ -199,6 +200,7 @@ def _explore_all(code: _Versions, changed: set[str], contract: object, options: 
     callers = {c for n in changed for g in (graph, old_graph) for c in g.callers.get(n, ())}
     explored = changed | callers | roots
     findings: list[Finding] = []
+    starving: set[str] = set()
     within = catalog.reaching(changed)
     for name in sorted(explored, key=lambda n: (n not in changed, n)):
         old = explore(code.before, name, contract, options.budget, options.races, within)  # type: ignore[arg-type]
@@ -209,7 +211,20 @@ def _explore_all(code: _Versions, changed: set[str], contract: object, options: 
                 iter(code.locator.first_hunk.values()), (code.locator.files.get(name, ""), 0))
             findings.append(_not_analysed(where[0], None, name, f"{name}(): {reason}"))
             continue
-        changes = compare([record(old, p) for p in old.paths], [record(new, p) for p in new.paths])
+        starved = set(old.starved) | set(new.starved)
+        changes = compare([record(old, p) for p in old.paths if _fed(p, starved)],
+                          [record(new, p) for p in new.paths if _fed(p, starved)])
+        if starved:
+            starving.add(name)
+        reaches = {name} | _reach(graph, name) | _reach(old_graph, name)
+        if reaches & starving:
+            # Paths through a function that never finishes are not explored to their end:
+            # nothing they would have returned is claimed lost.
+            changes = [c for c in changes if c.after is not None]
+            where = code.locator.first_hunk.get(name) or next(
+                iter(code.locator.first_hunk.values()), (code.locator.files.get(name, ""), 0))
+            findings.append(_not_analysed(where[0], None, name, _loop_reason(
+                name, starved, reaches & starving, options.budget.loop_bound)))
         findings += _role_findings(name, changes, code.locator, changed, explored, roots, graph,
                                    old_graph)
         opaque = sorted(new.opaque - old.opaque)
@@ -217,6 +232,34 @@ def _explore_all(code: _Versions, changed: set[str], contract: object, options: 
             notes.append(f"{name}(): calls the model does not know, taken as having no effect "
                          f"on tracked resources: {', '.join(o + '()' for o in opaque)}")
     return findings
+
+
+def _fed(path: PathEnd, starved: set[tuple[PmdKind, str]]) -> bool:
+    return (path.initial, path.scenario.name) not in starved
+
+
+def _reach(graph: CallGraph, name: str) -> set[str]:
+    """Every function `name` can call, directly or not."""
+    seen: set[str] = set()
+    todo = [name]
+    while todo:
+        for callee in graph.callees.get(todo.pop(), ()):
+            if callee not in seen:
+                seen.add(callee)
+                todo.append(callee)
+    return seen
+
+
+def _loop_reason(name: str, starved: set[tuple[PmdKind, str]], starving: set[str],
+                 bound: int) -> str:
+    """Why a loop keeps part of a function unexplored, and what is therefore not claimed."""
+    if starved:
+        kinds = ", ".join(sorted({k.value for k, _ in starved}))
+        return (f"{name}(): every path from these PMD states goes round a loop more than "
+                f"{bound} time(s), so nothing is claimed about them: {kinds}")
+    return (f"{name}(): paths through {', '.join(sorted(f + '()' for f in starving))} go round "
+            f"a loop more than {bound} time(s); outcomes only they would reach are not "
+            "claimed lost")
 
 
 def _role_findings(name: str, changes: Sequence[Change], locator: group.Locator,

@@ -211,6 +211,10 @@ def _message(function: str, rule: Rule, before: Outcome | None, after: Outcome |
     if rule is PATH_REMOVED:
         return f"{function}() can no longer return {old} when {when}"
     via = " → ".join(f"{f}()" for f in chain)
+    if before is None:
+        return f"Through {via}: {function}() can now return {new}, when {when}"
+    if after is None:
+        return f"Through {via}: {function}() can no longer return {old}, when {when}"
     turn = _divergence(before, after, chain)
     if after is not None and after.fault:
         return (f"Through {via}: {function}() returned {old}; it now ends in a bug: "

@@ -70,9 +70,11 @@ def load(path: str) -> tuple[Waiver, ...]:
                  for i, entry in enumerate(entries))
 
 
-def _waiver(path: str, entry: dict[str, object], line: int | None) -> Waiver:
+def _waiver(path: str, entry: object, line: int | None) -> Waiver:
     def fail(message: str) -> InputError:
         return InputError(path, line, message)
+    if not isinstance(entry, dict):
+        raise fail("each waiver must be a [[waive]] table of keys and strings")
     extra = sorted(set(entry) - _KEYS)
     if extra:
         raise fail(f"unknown key {extra[0]!r} (known: {', '.join(sorted(_KEYS))})")

@@ -109,12 +109,14 @@ class Machine:
         key = (self.closure(name), self.contract, self.budget.loop_bound, tuple(args), sub.key())
         summary = _SUMMARIES.get(key)
         if summary is None:
-            before = set(self.opaque)
+            before, dropped = set(self.opaque), self.dropped
             results = self._frame(function, sub, args)
-            summary = _Summary(results, frozenset(self.opaque - before))
+            summary = _Summary(results, frozenset(self.opaque - before), self.dropped - dropped)
             if len(_SUMMARIES) > 20_000:
                 _SUMMARIES.clear()
             _SUMMARIES[key] = summary
+        else:
+            self.dropped += summary.dropped
         self.opaque |= summary.opaque
         return [(world.after_call(w), _rename_result(world, v)) for w, v in summary.results]
 
@@ -138,11 +140,13 @@ def _targets(instr: ir.Instr) -> list[int]:
 class _Summary:
     """A callee's results from one context, reusable wherever the same context recurs."""
 
-    __slots__ = ("opaque", "results")
+    __slots__ = ("dropped", "opaque", "results")
 
-    def __init__(self, results: list[tuple[World, Value]], opaque: frozenset[str]) -> None:
+    def __init__(self, results: list[tuple[World, Value]], opaque: frozenset[str],
+                 dropped: int) -> None:
         self.results = results
         self.opaque = opaque
+        self.dropped = dropped
 
 
 _SUMMARIES: dict[tuple[object, ...], _Summary] = {}

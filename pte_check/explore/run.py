@@ -35,6 +35,7 @@ class Exploration:
     dropped: int
     opaque: frozenset[str]
     incomplete: str | None = None
+    starved: tuple[tuple[PmdKind, str], ...] = ()
 
 
 def explore(functions: Mapping[str, ir.Function], name: str, contract: Contract,
@@ -45,14 +46,18 @@ def explore(functions: Mapping[str, ir.Function], name: str, contract: Contract,
     machine = Machine(functions, contract, catalog.INDIRECT, budget)
     function = functions[name]
     paths: list[PathEnd] = []
+    starved: list[tuple[PmdKind, str]] = []
     try:
         for scenario in catalog.scenarios(name, within):
             memory = catalog.entry_memory(scenario)
             for kind in catalog.entry_kinds(scenario):
                 args, held = catalog.entry_args(name, function.params, memory)
                 world = World(kind, races, memory, held)
-                paths += [PathEnd(kind, w, v, scenario)
-                          for w, v in machine.run(name, world, args)]
+                dropped = machine.dropped
+                ends = [PathEnd(kind, w, v, scenario) for w, v in machine.run(name, world, args)]
+                if not ends and machine.dropped > dropped:
+                    starved.append((kind, scenario.name))
+                paths += ends
     except BudgetExceeded as exceeded:
         return Exploration(function, (), machine.meter.states, machine.dropped,
                            frozenset(machine.opaque), exceeded.reason)
@@ -60,4 +65,4 @@ def explore(functions: Mapping[str, ir.Function], name: str, contract: Contract,
     if not paths and machine.dropped:
         reason = f"no path finished within the loop bound ({budget.loop_bound} iterations)"
     return Exploration(function, tuple(paths), machine.meter.states, machine.dropped,
-                       frozenset(machine.opaque), reason)
+                       frozenset(machine.opaque), reason, tuple(starved))

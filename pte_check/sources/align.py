@@ -138,6 +138,7 @@ def apply(function: FunctionText, hunks: Sequence[tuple[int, Hunk, Placement]]) 
     old_numbers: dict[int, int | None] = {}
     for index, hunk, placement in hunks:
         matched = dict(placement.matched)
+        matched.update(_blank_removals(hunk, matched, text, deleted))
         for k, line in enumerate(hunk.lines):
             if k not in matched:
                 continue
@@ -146,11 +147,9 @@ def apply(function: FunctionText, hunks: Sequence[tuple[int, Hunk, Placement]]) 
                 deleted[matched[k]] = index
             else:
                 new_numbers[matched[k]] = line.new
-        for k, line in enumerate(hunk.lines):
-            if line.kind != "+":
-                continue
-            where, slot = _insertion(hunk, k, matched)
+        for k, (where, slot) in _insertions(hunk, matched).items():
             target = after if where else before
+            line = hunk.lines[k]
             target.setdefault(slot, []).append((line.text, index, line.new))
     numbered = FunctionText(function.name, function.file, function.text, tuple(
         old_numbers.get(m, function.lines[m] if m < len(function.lines) else None)
@@ -159,18 +158,65 @@ def apply(function: FunctionText, hunks: Sequence[tuple[int, Hunk, Placement]]) 
                   tuple(sorted({i for i, _, _ in hunks})))
 
 
-def _insertion(hunk: Hunk, k: int, matched: dict[int, int]) -> tuple[bool, int]:
-    """(True, m): insert after text line m; (False, m): before it."""
-    prev = next((j for j in range(k - 1, -1, -1) if hunk.lines[j].kind != "+"), None)
-    if prev is not None and prev in matched:
-        return True, matched[prev]
-    nxt = next((j for j in range(k + 1, len(hunk.lines)) if hunk.lines[j].kind != "+"), None)
-    if nxt is not None and nxt in matched:
-        return False, matched[nxt]
-    earlier = [matched[j] for j in range(k) if j in matched]
-    if earlier:
-        return True, earlier[-1]
-    return False, min(matched.values())
+def _blank_removals(hunk: Hunk, matched: dict[int, int], text: list[str],
+                    taken: dict[int, int]) -> dict[int, int]:
+    """Removed comment lines (which matching skips): the same line of text between the
+    matched lines around it, when the function has it there."""
+    found: dict[int, int] = {}
+    low = -1
+    bounds: list[int] = []
+    for k in range(len(hunk.lines)):
+        low = matched.get(k, low)
+        bounds.append(low)
+    high = len(text)
+    for k in range(len(hunk.lines) - 1, -1, -1):
+        high = matched.get(k, high)
+        line = hunk.lines[k]
+        if line.kind != "-" or k in matched or not line.text.strip():
+            continue
+        for m in range(bounds[k] + 1, high):
+            if text[m].strip() == line.text.strip() and m not in taken \
+                    and m not in found.values():
+                found[k] = m
+                break
+    return found
+
+
+def _insertions(hunk: Hunk, matched: dict[int, int]) -> dict[int, tuple[bool, int]]:
+    """For each added line, (True, m): insert after text line m; (False, m): before it.
+
+    An added line goes after the matched pre-image line just before it, else before the
+    matched one just after it, else after the last matched line before it (one pass each way).
+    """
+    lines = hunk.lines
+    first = min(matched.values())
+    prev_line: list[int | None] = []
+    last_matched: list[int | None] = []
+    prev: int | None = None
+    latest: int | None = None
+    for k, line in enumerate(lines):
+        prev_line.append(prev)
+        last_matched.append(latest)
+        if line.kind != "+":
+            prev = k
+            if k in matched:
+                latest = matched[k]
+    out: dict[int, tuple[bool, int]] = {}
+    nxt: int | None = None
+    for k in range(len(lines) - 1, -1, -1):
+        if lines[k].kind != "+":
+            nxt = k
+            continue
+        p = prev_line[k]
+        if p is not None and p in matched:
+            out[k] = (True, matched[p])
+        elif nxt is not None and nxt in matched:
+            out[k] = (False, matched[nxt])
+        elif last_matched[k] is not None:
+            out[k] = (True, last_matched[k])  # type: ignore[assignment]
+        else:
+            out[k] = (False, first)
+    return dict(sorted(out.items()))
 
 
 def _build(function: FunctionText, text: list[str], deleted: dict[int, int],
