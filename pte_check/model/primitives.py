@@ -594,4 +594,4 @@ def _do_huge_pmd_numa_page(site: Site, world: World, args: list[Value]) -> Resul
 
 
 # Locks, allocators, ERR_PTR and friends for code outside the fault path (kernel-tree mode).
-from pte_check.model import generic  # noqa: E402,F401  (registers its primitives)
+from pte_check.model import generic  # noqa: F401  (registers its primitives)
