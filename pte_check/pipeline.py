@@ -210,6 +210,7 @@ def _explore_all(code: _Versions, changed: set[str], contract: object, options: 
             where = code.locator.first_hunk.get(name) or next(
                 iter(code.locator.first_hunk.values()), (code.locator.files.get(name, ""), 0))
             findings.append(_not_analysed(where[0], None, name, f"{name}(): {reason}"))
+            starving.add(name)  # its callers cannot claim what it would have returned
             continue
         starved = set(old.starved) | set(new.starved)
         changes = compare([record(old, p) for p in old.paths if _fed(p, starved)],

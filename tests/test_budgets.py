@@ -323,10 +323,7 @@ def test_strict_exits_3_only_when_nothing_else_failed(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("body", [
     ["again:", "\tif (pmd_none(*vmf->pmd))", "\t\tgoto again;"],
-    pytest.param(["spin:", "\tgoto spin;"], marks=pytest.mark.xfail(strict=True, reason=(
-        "known limitation: an entry state counts as never finishing only when none of its "
-        "paths finish; here the race variants of the none PMD (another CPU installs a huge "
-        "PMD before the spin) finish, so the callers' lost outcomes are still reported"))),
+    ["spin:", "\tgoto spin;"],
 ], ids=["loop-while-pmd-none", "spin"])
 def test_paths_dropped_at_the_loop_bound_are_never_a_claimed_difference(
         body: list[str], tmp_path: Path) -> None:
