@@ -178,8 +178,8 @@ def test_500_nested_ifs_patch_is_analysed_with_the_default_budget(tmp_path: Path
 
 def test_the_time_limit_is_a_reason_too(tmp_path: Path) -> None:
     _, report, elapsed = run(tmp_path, pmd_patch(big_switch(5000)), "--max-states",
-                                "100000000", "--time-limit", "0.5", "--races", "0",
-                                "--format", "json", "--fail-on", "never")
+                             "100000000", "--time-limit", "0.5", "--races", "0",
+                             "--format", "json", "--fail-on", "never")
     assert statuses(report) == ["incomplete"]
     assert any(m.startswith("filemap_map_pages(): ran out of time after 0.5 s")
                for m in not_analysed(report)), not_analysed(report)
