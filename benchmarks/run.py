@@ -6,7 +6,8 @@
 
 Workloads are generated from fixed seeds (benchmarks/workloads.py) into a temporary directory.
 Subprocess workloads run `python -m pte_check FILE --format json` with this interpreter; their
-peak memory is the child's own ru_maxrss (os.wait4, the per-child getrusage).  In-process
+peak memory is the child's own ru_maxrss (getrusage in the small benchmarks/_measure.py
+wrapper that starts it), and their CPU time (user + system) is reported too.  In-process
 workloads time lowering and exploration with time.perf_counter() after one untimed warm-up,
 and take peak memory from one extra run under tracemalloc (so tracing never slows a timed run).
 """
@@ -24,7 +25,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import traceback
 import tracemalloc
@@ -157,26 +157,27 @@ def child_env(source: Path | None = None, **extra: str) -> dict[str, str]:
 
 
 def run_child(argv: list[str], stdout: Path, timeout: float,
-              env: dict[str, str] | None = None) -> tuple[float, float, int, str]:
-    """Run argv; (wall seconds, the child's max RSS in MB, exit code, stderr tail)."""
+              env: dict[str, str] | None = None) -> tuple[float, float, float, int, str]:
+    """Run argv under benchmarks/_measure.py; (wall seconds, max RSS in MB, CPU seconds (user +
+    system), exit code, stderr tail).  The wrapper, not this process, is the command's parent, so
+    that its ru_maxrss is its own and not this process's high-water mark (see _measure.py)."""
     env = env or child_env()
+    report = stdout.with_suffix(".measure.json")
+    report.unlink(missing_ok=True)
+    wrapper = [sys.executable, str(HERE / "_measure.py"), str(report), str(timeout), *argv]
     with open(stdout, "wb") as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        child = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-                                 cwd=ROOT, env=env)
-        timer = threading.Timer(timeout, child.kill)
-        timer.start()
-        try:
-            _, status, usage = os.wait4(child.pid, 0)
-        finally:
-            timer.cancel()
-        wall = time.perf_counter() - start
-        child.returncode = os.waitstatus_to_exitcode(status)
+        subprocess.run(wrapper, stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=ROOT,
+                       env=env, check=True, timeout=timeout + 60)
         err.seek(0)
         tail = err.read()[-2000:].decode("utf-8", "replace")
-    if child.returncode < 0:
-        tail += f"\n(killed by signal {-child.returncode}; timeout {timeout:g} s)"
-    return wall, usage.ru_maxrss / 1024, child.returncode, tail  # ru_maxrss is in KB on Linux
+    measured = json.loads(report.read_text("utf-8"))
+    code = measured["exit"]
+    if measured["timed_out"]:
+        tail += f"\n(killed after the --timeout of {timeout:g} s)"
+    elif code < 0:
+        tail += f"\n(killed by signal {-code})"
+    return (measured["wall_s"], measured["maxrss_kb"] / 1024,  # ru_maxrss is in KB on Linux
+            measured["user_s"] + measured["system_s"], code, tail)
 
 
 class Bench:
@@ -189,16 +190,18 @@ class Bench:
     def log(self, message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
-    def repeat(self, result: Result, once: Callable[[int], None]) -> Result:
+    def repeat(self, result: Result, once: Callable[[int], None],
+               runs: int | None = None) -> Result:
         """Call once(i) up to --runs times; stop early once --max-seconds have been spent."""
-        result.runs_requested = self.args.runs
+        runs = runs or self.args.runs
+        result.runs_requested = runs
         spent = 0.0
         try:
-            for index in range(self.args.runs):
+            for index in range(runs):
                 start = time.perf_counter()
                 once(index)
                 spent += time.perf_counter() - start
-                if spent > self.args.max_seconds and index + 1 < self.args.runs:
+                if spent > self.args.max_seconds and index + 1 < runs:
                     self.log(f"  {result.name}: stopping after {index + 1} run(s), "
                              f"{spent:.0f} s > --max-seconds {self.args.max_seconds:g}")
                     break
@@ -218,22 +221,25 @@ class Bench:
 
     def cli(self, name: str, description: str, path: Path | None, argv: list[str],
             size: dict[str, Any], expect_patches: int | None = None,
-            ok_codes: tuple[int, ...] = (0, 1, 3), env: dict[str, str] | None = None) -> Result:
+            ok_codes: tuple[int, ...] = (0, 1, 3), env: dict[str, str] | None = None,
+            runs: int | None = None) -> Result:
         self.log(f"{name}: {' '.join(argv)}")
-        result = Result(name, description, "subprocess", size, memory_kind="max RSS (wait4)")
+        result = Result(name, description, "subprocess", size,
+                        memory_kind="max RSS (getrusage RUSAGE_CHILDREN in _measure.py)")
         out = self.work / f"{name}.out"
 
         def once(index: int) -> None:
-            wall, rss, code, tail = run_child(argv, out, self.args.timeout, env)
+            wall, rss, cpu, code, tail = run_child(argv, out, self.args.timeout, env)
             if code not in ok_codes:
                 raise RuntimeError(f"exit {code}: {tail.strip()[-500:]}")
             result.walls.append(wall)
             result.memory.append(rss)
+            result.parts.setdefault("cpu", []).append(cpu)
             result.extra.setdefault("exit_codes", []).append(code)
             if index == 0 and path is not None:
                 result.extra.update(_report_facts(out, expect_patches))
 
-        return self.repeat(result, once)
+        return self.repeat(result, once, runs)
 
     def python_cli(self, *args: str) -> list[str]:
         return [sys.executable, "-m", "pte_check", *args]
@@ -301,17 +307,19 @@ def _fmt_s(seconds: float) -> str:
 # the workloads
 
 def bench_startup(b: Bench) -> None:
+    # start-ups take a tenth of a second and vary with the machine's load: 4x the runs
+    runs = b.args.runs * 4
     b.cli("startup_python", "Python start-up alone (python -c pass)", None,
-          [sys.executable, "-c", "pass"], {}, ok_codes=(0,))
+          [sys.executable, "-c", "pass"], {}, ok_codes=(0,), runs=runs)
     script = Path(sys.executable).with_name("pte-check")
     argv = [str(script), "--version"] if script.exists() else b.python_cli("--version")
     b.cli("startup_version", f"pte-check --version ({' '.join(Path(a).name for a in argv)})",
-          None, argv, {}, ok_codes=(0,))
+          None, argv, {}, ok_codes=(0,), runs=runs)
     b.cli("startup_version_m", "python -m pte_check --version", None,
-          b.python_cli("--version"), {}, ok_codes=(0,))
+          b.python_cli("--version"), {}, ok_codes=(0,), runs=runs)
     b.cli("startup_version_source", "python -m pte_check --version from the checkout, no "
           "bytecode (PYTHONDONTWRITEBYTECODE=1: every module compiled at start)", None,
-          b.python_cli("--version"), {}, ok_codes=(0,),
+          b.python_cli("--version"), {}, ok_codes=(0,), runs=runs,
           env=child_env(ROOT, PYTHONDONTWRITEBYTECODE="1"))
 
 
@@ -581,7 +589,7 @@ def table(results: dict[str, Result], ratio: dict[str, float],
                                                        else " RSS")
         plain = {k: v for k, v in result.parts.items() if not k.startswith("state:")}
         split = "  ".join(f"{k} {_fmt_s(median(v))}" for k, v in plain.items()) \
-            if len(plain) > 1 else ""
+            if len(plain) > 1 or "cpu" in plain else ""
         rows.append((result.name, size, f"{len(walls)}/{result.runs_requested}",
                      _fmt_s(median(walls)), f"{_fmt_s(min(walls))} - {_fmt_s(max(walls))}",
                      memory, split))
