@@ -364,6 +364,16 @@ def _folio_more_pages(site: Site, world: World, args: list[Value]) -> Results:
                   [("yes", lambda w: TRUE), ("no", lambda w: FALSE)], terminal="no")
 
 
+@primitive("PageTransCompound")
+def _page_trans_compound(site: Site, world: World, args: list[Value]) -> Results:
+    """The COW copy comes from alloc_page_vma() at order 0, so it is never compound (and
+    finish_fault() never tries do_set_pmd() for it); a page-cache page may be either."""
+    page = arg(args, 0)
+    if isinstance(page, Ptr) and page == world.load("vmf->cow_page"):
+        return [(world, FALSE)]
+    return [(world, TOP)]
+
+
 @primitive("folio_test_pmd_mappable")
 def _pmd_mappable(site: Site, world: World, args: list[Value]) -> Results:
     return choose(world, site, "folio is PMD-mappable",
