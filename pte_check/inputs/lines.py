@@ -22,18 +22,19 @@ class RawLine(NamedTuple):
     data: bytes
 
 
-def split_bytes(data: bytes, source: str) -> list[RawLine]:
-    """The lines of data, CRLF normalised; empty input and NUL bytes are InputErrors."""
+def split_bytes(data: bytes, source: str, first: int = 1) -> list[RawLine]:
+    """The lines of data, CRLF normalised, numbered from `first` (where data starts in its
+    file); empty input and NUL bytes are InputErrors."""
     if not data.strip():
         raise InputError(source, None, "the input is empty; expected a patch, a mail or an mbox")
     nul = data.find(b"\0")
     if nul >= 0:
-        line = data.count(b"\n", 0, nul) + 1
+        line = data.count(b"\n", 0, nul) + first
         raise InputError(source, line, "binary data (a NUL byte), not a text patch")
     parts = data.split(b"\n")
     if parts[-1] == b"":
         parts.pop()
-    return [RawLine(number, _strip_cr(part)) for number, part in enumerate(parts, 1)]
+    return [RawLine(number, _strip_cr(part)) for number, part in enumerate(parts, first)]
 
 
 def _strip_cr(data: bytes) -> bytes:

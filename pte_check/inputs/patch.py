@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import overload
 
 
 @dataclass(frozen=True)
@@ -69,10 +71,44 @@ class Patch:
     repairs: tuple[str, ...] = ()
 
 
+class Patches(Sequence[Patch]):
+    """A series' patches in order; a patch kept as a loader is read again each time it is asked
+    for, so that a long mbox is held in memory one patch at a time."""
+
+    def __init__(self, entries: Sequence[Patch | Callable[[], Patch]]) -> None:
+        self._entries = tuple(entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @overload
+    def __getitem__(self, index: int) -> Patch: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Patches: ...
+
+    def __getitem__(self, index: int | slice) -> Patch | Patches:
+        if isinstance(index, slice):
+            return Patches(self._entries[index])
+        entry = self._entries[index]
+        return entry if isinstance(entry, Patch) else entry()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str | bytes):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other,
+                                                                           strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Patches({len(self)} patches)"
+
+
 @dataclass(frozen=True)
 class PatchSeries:
     """Patches in the order they apply; title is the cover letter's subject where there was one."""
 
-    patches: tuple[Patch, ...]
+    patches: Sequence[Patch]
     title: str | None = None
     notes: tuple[str, ...] = field(default=())

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
-from collections.abc import Sequence
+import zlib
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -13,8 +15,8 @@ from pte_check.errors import InputError
 from pte_check.inputs.diff import diff_start, parse_diff
 from pte_check.inputs.lines import Numbered, RawLine, decode_lines, split_bytes
 from pte_check.inputs.mail import Mail, read_mail
-from pte_check.inputs.mbox import is_mbox, looks_like_mail, split_mbox
-from pte_check.inputs.patch import FileDiff, Patch, PatchSeries
+from pte_check.inputs.mbox import is_from_line, is_mbox, looks_like_mail, split_mbox
+from pte_check.inputs.patch import FileDiff, Patch, Patches, PatchSeries
 from pte_check.inputs.quote import reply_subject
 from pte_check.inputs.reply import is_quoted_patch, recover
 from pte_check.inputs.subject import Subject, parse_subject
@@ -37,17 +39,20 @@ class Skipped:
 class _Items:
     """What one input gave: patches and skipped mails in order, and notes."""
 
-    entries: list[Patch | Skipped] = field(default_factory=list)
+    entries: list[Patch | Skipped | _Stored] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
 def read_series(paths: Sequence[str], stdin: BinaryIO | None = None) -> PatchSeries:
-    """The series in paths, in order ("-" is stdin; a directory gives its *.patch files)."""
+    """The series in paths, in order ("-" is stdin; a directory gives its *.patch files).
+
+    An mbox is read one message at a time and its patches are kept as places in the file, read
+    again when the analysis reaches them, so memory follows the largest patch, not the file."""
     items = _Items()
-    for name, data in _inputs(paths or ["-"], stdin):
-        one = read_items(data, name)
-        items.entries.extend(one.entries)
-        items.notes.extend(one.notes)
+    for path in paths or ["-"]:
+        for one in _read_input(path, stdin):
+            items.entries.extend(one.entries)
+            items.notes.extend(one.notes)
     return _assemble(items)
 
 
@@ -62,19 +67,54 @@ def read_text(text: str, source: str) -> PatchSeries:
 
 def read_bytes(data: bytes, source: str) -> PatchSeries:
     """The series in data, read as if it were the file source."""
-    return _assemble(read_items(data, source))
+    return _assemble(_read_data(data, source))
 
 
-def _inputs(paths: Sequence[str], stdin: BinaryIO | None) -> list[tuple[str, bytes]]:
-    inputs = []
-    for path in paths:
-        if path == "-":
-            inputs.append((STDIN, _read_stdin(stdin)))
-        elif os.path.isdir(path):
-            inputs.extend((str(file), _read_file(str(file))) for file in _patch_files(path))
-        else:
-            inputs.append((path, _read_file(path)))
-    return inputs
+def _read_input(path: str, stdin: BinaryIO | None) -> Iterator[_Items]:
+    if path == "-":
+        yield _read_data(_read_stdin(stdin), STDIN)
+    elif os.path.isdir(path):
+        for file in _patch_files(path):
+            yield _read_path(str(file))
+    else:
+        yield _read_path(path)
+
+
+def _read_data(data: bytes, source: str) -> _Items:
+    if _opens_mbox(io.BytesIO(data)):
+        return _stream_mbox(lambda: io.BytesIO(data), source)
+    return read_items(data, source)
+
+
+def _read_path(path: str) -> _Items:
+    try:
+        with open(path, "rb") as stream:
+            mbox = _opens_mbox(stream)
+    except OSError as error:
+        raise InputError(path, None, f"cannot read the file: {error.strerror}") from error
+    if mbox:
+        return _stream_mbox(lambda: _open(path), path)
+    return read_items(_read_file(path), path)
+
+
+def _open(path: str) -> BinaryIO:
+    try:
+        return open(path, "rb")
+    except OSError as error:
+        raise InputError(path, None, f"cannot read the file: {error.strerror}") from error
+
+
+def _opens_mbox(stream: BinaryIO) -> bool:
+    """Whether the first line that is not blank is an mbox From_ line (as is_mbox)."""
+    for line in stream:
+        if line.strip():
+            return is_from_line(_strip_newline(line))
+    return False
+
+
+def _strip_newline(line: bytes) -> bytes:
+    line = line[:-1] if line.endswith(b"\n") else line
+    return line[:-1] if line.endswith(b"\r") else line
 
 
 def _read_stdin(stdin: BinaryIO | None) -> bytes:
@@ -97,6 +137,91 @@ def _patch_files(path: str) -> list[Path]:
     return files
 
 
+@dataclass(frozen=True)
+class _Place:
+    """Where one message of an mbox lies: its byte range and the line of its From_ line."""
+
+    offset: int
+    length: int
+    origin: int
+    crc: int
+
+
+def _messages(stream: BinaryIO) -> Iterator[tuple[_Place, bytes]]:
+    """Each message of an mbox stream with its place, its From_ line first, one at a time."""
+    offset = 0
+    start: tuple[int, int] | None = None
+    chunk: list[bytes] = []
+    for number, line in enumerate(stream, 1):
+        if line.startswith(b"From ") and is_from_line(_strip_newline(line)):
+            if start is not None:
+                data = b"".join(chunk)
+                yield _Place(start[0], len(data), start[1], zlib.crc32(data)), data
+            start, chunk = (offset, number), []
+        if start is not None:
+            chunk.append(line)
+        offset += len(line)
+    if start is not None:
+        data = b"".join(chunk)
+        yield _Place(start[0], len(data), start[1], zlib.crc32(data)), data
+
+
+def _message_entry(data: bytes, place: _Place, source: str,
+                   series: bool) -> tuple[Patch | Skipped, tuple[str, ...]]:
+    (message,) = split_mbox(split_bytes(data, source, place.origin))
+    mail = read_mail(message.lines, source, message.origin)
+    return _from_mail(mail, source, series), mail.notes
+
+
+def _stream_mbox(opener: Callable[[], BinaryIO], source: str) -> _Items:
+    """An mbox read message by message; each patch is kept as a loader of its message."""
+    items = _Items()
+    places: list[_Place] = []
+    with opener() as stream:
+        for place, data in _messages(stream):
+            places.append(place)
+            entry, notes = _message_entry(data, place, source, series=True)
+            items.notes.extend(notes)
+            if isinstance(entry, Patch):
+                load = _Loader(opener, source, place)
+                items.entries.append(_Stored(load, entry.number))
+            else:
+                items.entries.append(entry)
+    if len(places) == 1:  # one mail: read as a mail on its own (a quoted reply is recovered)
+        with opener() as stream:
+            return read_items(stream.read(), source)
+    patches = [entry for entry in items.entries if isinstance(entry, _Stored)]
+    if patches and all(patch.number is not None for patch in patches):
+        items.entries.sort(key=_position)
+    return items
+
+
+class _Loader:
+    """Reads one message of an mbox again and gives its patch."""
+
+    def __init__(self, opener: Callable[[], BinaryIO], source: str, place: _Place) -> None:
+        self.opener, self.source, self.place = opener, source, place
+
+    def __call__(self) -> Patch:
+        with self.opener() as stream:
+            stream.seek(self.place.offset)
+            data = stream.read(self.place.length)
+        if zlib.crc32(data) != self.place.crc:
+            raise InputError(self.source, self.place.origin,
+                             "the file changed while it was being read")
+        entry, _ = _message_entry(data, self.place, self.source, series=True)
+        assert isinstance(entry, Patch), "the same bytes gave a patch before"
+        return entry
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """A patch of an mbox, kept as the place to read it from."""
+
+    load: Callable[[], Patch]
+    number: int | None
+
+
 def read_items(data: bytes, source: str) -> _Items:
     """The patches and skipped mails of one input."""
     raw = split_bytes(data, source)
@@ -116,8 +241,8 @@ def _mbox(raw: Sequence[RawLine], source: str) -> _Items:
     return items
 
 
-def _position(entry: Patch | Skipped) -> int:
-    number = entry.number if isinstance(entry, Patch) else entry.subject.number
+def _position(entry: Patch | Skipped | _Stored) -> int:
+    number = entry.subject.number if isinstance(entry, Skipped) else entry.number
     return -1 if number is None else number
 
 
@@ -187,7 +312,8 @@ def _text_headers(lines: Sequence[Numbered],
 
 
 def _assemble(items: _Items) -> PatchSeries:
-    patches = tuple(e for e in items.entries if isinstance(e, Patch))
+    patches = Patches([e.load if isinstance(e, _Stored) else e for e in items.entries
+                       if not isinstance(e, Skipped)])
     skipped = [e for e in items.entries if isinstance(e, Skipped)]
     if not patches:
         raise _no_patch(skipped)
