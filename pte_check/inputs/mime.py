@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from email.message import Message
+from itertools import accumulate
 
 from pte_check.inputs.lines import Numbered, RawLine
 
@@ -36,8 +37,8 @@ def decode_part(part: Message, raw: Sequence[RawLine], start: int) -> tuple[list
     text, clean = decode_charset(payload, part.get_content_charset())
     pieces = _split(text, payload)
     origins = _origins(_encoding(part), raw, start, len(pieces))
-    lines = [Numbered(origins(index, offset), line.removesuffix("\r"))
-             for index, (offset, line) in enumerate(pieces)]
+    lines = [Numbered(origin, line.removesuffix("\r"))
+             for origin, (_, line) in zip(origins.each(pieces), pieces, strict=True)]
     if str(part.get_param("format", "")).lower() == "flowed":
         lines = unflow(lines, str(part.get_param("delsp", "")).lower() == "yes")
     return lines, clean
@@ -62,10 +63,7 @@ def _encoding(part: Message) -> str:
 
 def _split(text: str, payload: bytes) -> list[tuple[int, str]]:
     """Each line of text with the byte offset in payload where it starts."""
-    offsets = [0]
-    for index, byte in enumerate(payload):
-        if byte == 0x0A:
-            offsets.append(index + 1)
+    offsets = [0, *accumulate(len(piece) + 1 for piece in payload.split(b"\n")[:-1])]
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
@@ -83,6 +81,13 @@ class _Origins:
         self.start = start
         self.per_line = per_line
         self.starts = starts
+
+    def each(self, pieces: Sequence[tuple[int, str]]) -> list[int]:
+        """The origin of every decoded line (as __call__, at once for plain parts)."""
+        if self.starts is None and not self.per_line and self.raw:
+            origins = [line.origin for line in self.raw[self.start:self.start + len(pieces)]]
+            return origins + [self.raw[-1].origin] * (len(pieces) - len(origins))
+        return [self(index, offset) for index, (offset, _) in enumerate(pieces)]
 
     def __call__(self, index: int, offset: int) -> int:
         if self.starts is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 import tree_sitter
 
@@ -373,8 +374,10 @@ def lower_functions(source: str, strict: bool = False) -> dict[str, ir.Function]
     return {d.name: lower_definition(d.node, lines, d.name, strict) for d in definitions(tree)}
 
 
+@lru_cache(maxsize=256)
 def lower_function(source: str, name: str | None = None, strict: bool = False) -> ir.Function:
-    """Lower the one function (or the named one) in a C source text."""
+    """Lower the one function (or the named one) in a C source text.  Lowered functions are
+    immutable, so the same text is lowered once however many patches of a series keep it."""
     functions = lower_functions(source, strict)
     if name is None and len(functions) == 1:
         return next(iter(functions.values()))
