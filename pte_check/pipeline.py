@@ -36,7 +36,7 @@ from pte_check.rules import (
     RESOURCE_IMBALANCE,
     UNCHECKED_MAY_FAIL,
 )
-from pte_check.sources.base import Edit, FunctionText, Provider, Sourcing
+from pte_check.sources.base import Edit, FunctionText, Provider, Sourcing, Unaligned
 from pte_check.sources.builtin import BuiltinProvider
 
 _FAULTS = {RESOURCE_IMBALANCE.id, UNCHECKED_MAY_FAIL.id}
@@ -105,6 +105,21 @@ def _net_effect(series: PatchSeries, baseline: Mapping[str, list[FunctionText]],
     return report
 
 
+def _unaligned(sourcing: Sourcing) -> list[Finding]:
+    """One not-analysed finding per file and reason: a file the model lacks is one finding, not
+    one per hunk."""
+    grouped: dict[tuple[str, str], list[Unaligned]] = {}
+    for one in sourcing.unaligned:
+        grouped.setdefault((one.file, one.reason), []).append(one)
+    findings = []
+    for (file, reason), unplaced in grouped.items():
+        first = unplaced[0].hunk
+        what = (f"hunk {first.header}" if len(unplaced) == 1 else
+                f"{len(unplaced)} hunks, the first {first.header}")
+        findings.append(_not_analysed(file, first.new_start, "", f"{what}: {reason}"))
+    return findings
+
+
 def _not_analysed(file: str, line: int | None, function: str, reason: str) -> Finding:
     return Finding(NOT_ANALYSED.id, NOT_ANALYSED.severity, file, line, function, (), None, None,
                    reason, group._fingerprint(NOT_ANALYSED.id, file, function, (reason,), None,
@@ -169,8 +184,7 @@ def _analyse_sourced(patch: Patch, options: Options,
                      sourcing: Sourcing) -> tuple[PatchReport, Sourcing]:
     skipped = tuple(d.path for d in patch.files if not d.is_c or d.binary)
     source = SourceRef(patch.source, patch.origin)
-    findings = [_not_analysed(u.file, u.hunk.new_start, "", f"hunk {u.hunk.header}: {u.reason}")
-                for u in sourcing.unaligned]
+    findings = _unaligned(sourcing)
     code = _lower(sourcing, patch, options.strict)
     findings += code.problems
     changed = {e.before.name for e in sourcing.edits} & set(code.after)
