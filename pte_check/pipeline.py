@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -51,15 +52,26 @@ def analyse(series: PatchSeries, options: Options, progress: Progress | None = N
                                            options.kernel)
     versions = catalog.versions() if isinstance(provider, BuiltinProvider) else ("tree",)
     baseline = {v: provider.functions(v) for v in versions}
+    try:
+        return _analyse_series(series, options, progress, provider, versions, baseline)
+    finally:
+        EXPLORED.clear()
+
+
+def _analyse_series(series: PatchSeries, options: Options, progress: Progress | None,
+                    provider: Provider, versions: Sequence[str],
+                    baseline: dict[str, list[FunctionText]]) -> Report:
     reports = []
     for index, patch in enumerate(series.patches):
         if progress is not None:
             progress(index, len(series.patches), patch)
+        EXPLORED.next_patch()
         report, sourcing = _analyse_patch(patch, options, provider)
         if sourcing.edits and not sourcing.unaligned:
             provider.advance(sourcing)
         reports.append(report)
     net = None
+    EXPLORED.next_patch()
     if len(series.patches) > 1:
         originals = getattr(provider, "original_functions", None)
         if originals is not None:  # a tree reads its files as the patches name them
@@ -213,12 +225,25 @@ def _explore_all(code: _Versions, changed: set[str], contract: object, options: 
     # the roots (where the whole fault's outcome shows); bugs further up surface in the roots.
     callers = {c for n in changed for g in (graph, old_graph) for c in g.callers.get(n, ())}
     explored = changed | callers | roots
+    if all(_closure(code.before, old_graph, n, "shape") == _closure(code.after, graph, n, "shape")
+           for n in explored):
+        notes.append("the patch changes no lowered instruction of "
+                     f"{', '.join(sorted(f + '()' for f in changed))} (only comments, blank "
+                     "lines or positions): the code does what it did, nothing to explore")
+        return []
     findings: list[Finding] = []
     starving: set[str] = set()
     within = catalog.reaching(changed)
+
+    def run(functions: dict[str, ir.Function], graph: CallGraph, name: str) -> Exploration:
+        key = (name, _closure(functions, graph, name, "digest"), contract, options.budget,
+               options.races, within)
+        return EXPLORED.get(key, lambda: explore(functions, name, contract,  # type: ignore[arg-type]
+                                                 options.budget, options.races, within))
+
     for name in sorted(explored, key=lambda n: (n not in changed, n)):
-        old = explore(code.before, name, contract, options.budget, options.races, within)  # type: ignore[arg-type]
-        new = explore(code.after, name, contract, options.budget, options.races, within)  # type: ignore[arg-type]
+        old = run(code.before, old_graph, name)
+        new = run(code.after, graph, name)
         reason = old.incomplete or new.incomplete
         if reason:
             where = code.locator.first_hunk.get(name) or next(
@@ -247,6 +272,40 @@ def _explore_all(code: _Versions, changed: set[str], contract: object, options: 
             notes.append(f"{name}(): calls the model does not know, taken as having no effect "
                          f"on tracked resources: {', '.join(o + '()' for o in opaque)}")
     return findings
+
+
+def _closure(functions: Mapping[str, ir.Function], graph: CallGraph, name: str,
+             attr: str) -> str:
+    """A digest of a function and every modelled function it can reach: of their texts
+    (attr "digest") or of what they do, lines aside (attr "shape")."""
+    names = sorted({name} | _reach(graph, name))
+    return hashlib.sha1("|".join(f"{n}:{getattr(functions[n], attr)}"
+                                 for n in names).encode()).hexdigest()
+
+
+class _Explorations:
+    """Explorations kept from this patch and the one before: in a series, each patch's code
+    before it is the code after the previous one, explored once for both."""
+
+    def __init__(self) -> None:
+        self.previous: dict[object, Exploration] = {}
+        self.current: dict[object, Exploration] = {}
+
+    def next_patch(self) -> None:
+        self.previous, self.current = self.current, {}
+
+    def clear(self) -> None:
+        self.previous, self.current = {}, {}
+
+    def get(self, key: object, compute: Callable[[], Exploration]) -> Exploration:
+        found = self.current.get(key) or self.previous.get(key)
+        if found is None:
+            found = compute()
+        self.current[key] = found
+        return found
+
+
+EXPLORED = _Explorations()
 
 
 def _fed(path: PathEnd, starved: set[tuple[PmdKind, str]]) -> bool:

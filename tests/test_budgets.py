@@ -292,8 +292,13 @@ def test_analysed_only_when_every_hunk_aligned_and_was_explored(tmp_path: Path) 
     assert (code, statuses(report)) == (0, ["incomplete"])
     (message,) = not_analysed(report)
     assert message.startswith("hunk @@ -4600,2 +4600,2 @@") and "not in the model" in message
-    code, report, _ = run(tmp_path, COMMENT, *QUICK, "--max-states", "100")
+    code, report, _ = run(tmp_path, NEVER, *QUICK, "--max-states", "100")
     assert statuses(report) == ["incomplete"] and not_analysed(report)
+    # a comment changes no instruction: nothing is explored, so no budget can be hit
+    code, report, _ = run(tmp_path, COMMENT, *QUICK, "--max-states", "100")
+    assert (statuses(report), not_analysed(report)) == (["analysed"], [])
+    assert any("changes no lowered instruction of should_fault_around()" in note
+               for note in report["patches"][0]["notes"])
 
 
 def test_json_summary_counts_incomplete_patches(tmp_path: Path) -> None:

@@ -183,7 +183,7 @@ class Frame:
         while work:
             pc, loc, world = work.pop()
             if pc in joins:  # only where paths meet can two of them be the same
-                key = (pc, tuple(sorted(loc.items())), world.key())
+                key = (pc, frozenset(loc.items()), world.key())
                 if key in seen:
                     continue
                 seen.add(key)

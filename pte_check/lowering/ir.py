@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 
@@ -207,6 +208,7 @@ class Function:
     notes: tuple[Note, ...] = ()
     labels: tuple[tuple[str, int], ...] = field(default=())
     digest: str = ""
+    shape: str = ""
 
     def source(self, line: int) -> str:
         """The text of a line of this function (1-based, counted from the file's first line)."""
@@ -214,3 +216,26 @@ class Function:
         if 0 <= index < len(self.lines):
             return self.lines[index].strip()
         return ""
+
+
+# Fields that say where code came from, not what it does.
+_PLACE_FIELDS = frozenset({"line", "lines", "first_line", "digest", "shape", "notes", "text"})
+
+
+def shape_digest(function: Function) -> str:
+    """A digest of what a function does: its instructions without line numbers or source text,
+    so that two texts differing only in comments, blank lines or line positions share it."""
+    out: list[str] = [function.name, function.return_type, repr(function.params)]
+    todo: list[object] = [function.code]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, tuple):
+            out.append(f"({len(node)}")
+            todo.extend(reversed(node))
+        elif hasattr(node, "__dataclass_fields__"):
+            out.append(type(node).__name__)
+            todo.extend(reversed([getattr(node, name) for name in node.__dataclass_fields__
+                                  if name not in _PLACE_FIELDS]))
+        else:
+            out.append(repr(node))
+    return hashlib.sha1("\x1f".join(out).encode()).hexdigest()

@@ -359,12 +359,13 @@ def lower_definition(node: Node, lines: list[str], name: str, strict: bool = Fal
     builder.emit(ir.Return(None, node.end_point[0] + 1))
     first, last = node.start_point[0], node.end_point[0]
     digest = hashlib.sha1("\n".join(lines[first:last + 1]).encode()).hexdigest()
-    return ir.Function(
+    function = ir.Function(
         name=name, return_type=_return_type(node), params=_params(node),
         code=tuple(builder.code), lines=tuple(lines[first:last + 1]), first_line=first + 1,
         notes=tuple(builder.exprs.notes), labels=tuple(sorted(builder.labels.items())),
         digest=digest,
     )
+    return replace(function, shape=ir.shape_digest(function))
 
 
 def lower_functions(source: str, strict: bool = False) -> dict[str, ir.Function]:

@@ -92,6 +92,9 @@ class World:
     """Everything one path has done to the world outside a function's locals."""
 
     __slots__ = (
+        "_counts_key",
+        "_held_key",
+        "_mem_key",
         "counts",
         "entry_held",
         "entry_objs",
@@ -122,6 +125,13 @@ class World:
         self.entry_objs = frozenset(obj for _, obj in held)
         self.entry_held = frozenset(held)
         self.prefix = ""
+        self._forget()
+
+    def _forget(self) -> None:
+        """Drop the cached parts of key() (after held, mem or counts changed)."""
+        self._held_key: frozenset[object] | None = None
+        self._mem_key: frozenset[object] | None = None
+        self._counts_key: tuple[bool, frozenset[object]] | None = None
 
     def fork(self) -> World:
         other = object.__new__(World)
@@ -131,16 +141,24 @@ class World:
                                                               self.trace)
         other.entry_objs, other.entry_held, other.prefix = (self.entry_objs, self.entry_held,
                                                             self.prefix)
+        other._held_key, other._mem_key, other._counts_key = (self._held_key, self._mem_key,
+                                                              self._counts_key)
         return other
 
     def key(self) -> tuple[object, ...]:
-        """Identity for merging paths: everything but the witness trace."""
-        counts = tuple(sorted(
-            (k, v) for k, v in self.counts.items()
-            if not k.startswith("obj:") and (self.races_left or not k.startswith("read:"))))
-        return (self.pmd, self.race, self.races_left, tuple(sorted(self.held.items(),
-                key=lambda kv: (kv[0][0]._value_, kv[0][1]))), tuple(sorted(self.mem.items())),
-                self.events, self.env, counts, self.fault)
+        """Identity for merging paths: everything but the witness trace.  Hashed, never
+        ordered (sets, no sort on every state); the parts are kept until they change."""
+        races = self.races_left
+        if self._counts_key is None or self._counts_key[0] != bool(races):
+            self._counts_key = (bool(races), frozenset(
+                (k, v) for k, v in self.counts.items()
+                if not k.startswith("obj:") and (races or not k.startswith("read:"))))
+        if self._held_key is None:
+            self._held_key = frozenset(self.held.items())
+        if self._mem_key is None:
+            self._mem_key = frozenset(self.mem.items())
+        return (self.pmd, self.race, races, self._held_key, self._mem_key, self.events,
+                self.env, self._counts_key[1], self.fault)
 
     # memory -------------------------------------------------------------------------------
     def load(self, key: str) -> Value:
@@ -148,10 +166,12 @@ class World:
 
     def store(self, key: str, value: Value) -> None:
         self.mem[key] = value
+        self._mem_key = None
 
     # bookkeeping --------------------------------------------------------------------------
     def bump(self, counter: str) -> int:
         self.counts[counter] = self.counts.get(counter, 0) + 1
+        self._counts_key = None
         return self.counts[counter]
 
     def new_object(self, kind: str) -> str:
@@ -162,6 +182,7 @@ class World:
         objects it creates named apart ('folio#c1'), so that its results can be reused."""
         sub = self.fork()
         sub.env, sub.counts, sub.events, sub.trace, sub.prefix = (), {}, (), None, "c"
+        sub._counts_key = None
         return sub
 
     def after_call(self, result: World) -> World:
@@ -189,6 +210,9 @@ class World:
         out.events = self.events + tuple(e for e in result.events if e not in self.events)
         out.trace = _Splice(result.trace, self.trace) if result.trace is not None else self.trace
         out.prefix, out.entry_objs, out.entry_held = self.prefix, self.entry_objs, self.entry_held
+        out._counts_key = None
+        if renames:
+            out._held_key = out._mem_key = None
         return out
 
     def event(self, words: str) -> None:
@@ -208,6 +232,7 @@ class World:
     def acquire(self, resource: Resource, obj: str, count: int = 1) -> None:
         slot = (resource, obj)
         self.held[slot] = self.held.get(slot, 0) + count
+        self._held_key = None
 
     def release(self, resource: Resource, obj: str) -> bool:
         """Release once; False when nothing was held (a double release)."""
@@ -215,6 +240,7 @@ class World:
         count = self.held.get(slot, 0)
         if count <= 0:
             return False
+        self._held_key = None
         if count == 1:
             del self.held[slot]
         else:
