@@ -39,7 +39,7 @@ def test_waivers_do_not_hide_a_leak() -> None:
     code, out, _ = _run(str(leak), "--waivers", str(WAIVERS), "--format", "json")
     assert code == 1
     report = json.loads(out)
-    assert [f["rule"] for f in report["patches"][0]["findings"] if not f["waived"]][0] == \
+    assert next(f["rule"] for f in report["patches"][0]["findings"] if not f["waived"]) == \
         "resource-imbalance"
     assert any("matched no finding" in n for n in report["notes"])
 
@@ -73,7 +73,7 @@ def test_seed_sarif_result() -> None:
 
 
 def test_b4_check_statuses() -> None:
-    code, out, _ = _run("-", "--format", "b4", stdin=REPLY.read_text())
+    _, out, _ = _run("-", "--format", "b4", stdin=REPLY.read_text())
     entries = json.loads(out)
     assert [e["status"] for e in entries] == ["warn"]
     leak = CASES / "folio-leak-new-error-path" / "input.patch"

@@ -20,9 +20,9 @@ def test_a_file_the_model_lacks_is_one_finding_naming_its_hunks() -> None:
     assert report.status is Status.INCOMPLETE
     assert [(f.rule, f.file, f.line, f.message) for f in report.findings] == [
         ("not-analysed", "drivers/x.c", 10,
-         "3 hunks, the first @@ -10,3 +10,3 @@ static int probe(void): "
-         "the built-in model has no function of drivers/x.c"),
+         ("3 hunks, the first @@ -10,3 +10,3 @@ static int probe(void): "
+          "the built-in model has no function of drivers/x.c")),
         ("not-analysed", "drivers/y.c", 7,
-         "hunk @@ -7,3 +7,3 @@ static int probe(void): "
-         "the built-in model has no function of drivers/y.c"),
+         ("hunk @@ -7,3 +7,3 @@ static int probe(void): "
+          "the built-in model has no function of drivers/y.c")),
     ]
