@@ -454,7 +454,7 @@ def _clear_summaries() -> None:
     from pte_check.explore import machine
 
     cache = getattr(machine, "_SUMMARIES", None)
-    if isinstance(cache, dict):
+    if cache is not None:
         cache.clear()
 
 

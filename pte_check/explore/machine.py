@@ -35,6 +35,7 @@ class Machine:
         self._loops: dict[str, frozenset[int]] = {}
         self._closures: dict[str, str] = {}
         self._joins: dict[str, frozenset[int]] = {}
+        self._steps: dict[tuple[str, int, str], Step] = {}
 
     def closure(self, name: str) -> str:
         """A digest of a function's text and of every modelled function it can reach."""
@@ -70,6 +71,14 @@ class Machine:
                     targets.add(pc + 1)
             self._joins[function.digest] = frozenset(targets)
         return self._joins[function.digest]
+
+    def step_at(self, function: ir.Function, line: int, note: str) -> Step:
+        """The witness step for a line (one shared object per function, line and note)."""
+        key = (function.digest, line, note)
+        step = self._steps.get(key)
+        if step is None:
+            step = self._steps[key] = Step(function.name, line, function.source(line), note)
+        return step
 
     def loop_pcs(self, function: ir.Function) -> frozenset[int]:
         """Instructions inside a loop (between a backward jump and its target)."""
@@ -112,9 +121,7 @@ class Machine:
             before, dropped = set(self.opaque), self.dropped
             results = self._frame(function, sub, args)
             summary = _Summary(results, frozenset(self.opaque - before), self.dropped - dropped)
-            if len(_SUMMARIES) > 20_000:
-                _SUMMARIES.clear()
-            _SUMMARIES[key] = summary
+            _SUMMARIES.add(key, summary)
         else:
             self.dropped += summary.dropped
         self.opaque |= summary.opaque
@@ -149,7 +156,34 @@ class _Summary:
         self.dropped = dropped
 
 
-_SUMMARIES: dict[tuple[object, ...], _Summary] = {}
+class _Summaries:
+    """Callee summaries, the oldest dropped first once they hold more than `limit` result
+    worlds in all (a world is a few kilobytes; a long series must not keep them all)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.worlds = 0
+        self.entries: dict[tuple[object, ...], _Summary] = {}
+
+    def get(self, key: tuple[object, ...]) -> _Summary | None:
+        return self.entries.get(key)
+
+    def add(self, key: tuple[object, ...], summary: _Summary) -> None:
+        self.entries[key] = summary
+        self.worlds += len(summary.results)
+        while self.worlds > self.limit and len(self.entries) > 1:
+            oldest = next(iter(self.entries))
+            self.worlds -= len(self.entries.pop(oldest).results)
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self.worlds = 0
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+
+_SUMMARIES = _Summaries(limit=15_000)
 
 
 def _rename_result(caller: World, value: Value) -> Value:
@@ -209,7 +243,7 @@ class Frame:
         if last is not None and last.function == self.function.name and last.line == line \
                 and not note and not last.note:
             return
-        world.step(Step(self.function.name, line, self.function.source(line), note))
+        world.step(self.machine.step_at(self.function, line, note))
 
     def evaluate(self, expr: ir.Expr, loc: Locals, world: World) -> list[tuple[Locals, World,
                                                                               Value]]:

@@ -71,6 +71,8 @@ def _explore(functions: Mapping[str, ir.Function], name: str, contract: Contract
                 world = World(kind, races, memory, held)
                 dropped = machine.dropped
                 ends = [PathEnd(kind, w, v, scenario) for w, v in machine.run(name, world, args)]
+                for end in ends:
+                    end.world.forget_key()
                 if not ends and machine.dropped > dropped:
                     starved.append((kind, scenario.name))
                 paths += ends

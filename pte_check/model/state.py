@@ -127,6 +127,10 @@ class World:
         self.prefix = ""
         self._forget()
 
+    def forget_key(self) -> None:
+        """Drop the cached parts of key() (a world kept for long need not keep them)."""
+        self._forget()
+
     def _forget(self) -> None:
         """Drop the cached parts of key() (after held, mem or counts changed)."""
         self._held_key: frozenset[object] | None = None
