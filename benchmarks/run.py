@@ -53,11 +53,14 @@ class Sizes:
     mbox: int
     diff_bytes: int
     functions: tuple[int, ...]
+    large_mbox_bytes: int = 50 * MB
+    large_patch_bytes: int = 100 * 1024
 
 
 FULL = Sizes(series=32, mbox=500, diff_bytes=5 * MB, functions=(50, 300, 2000))
 # --quick must finish in about a minute while a fault-path patch costs seconds (see README)
-QUICK = Sizes(series=2, mbox=2, diff_bytes=256 * 1024, functions=(50, 300))
+QUICK = Sizes(series=2, mbox=2, diff_bytes=256 * 1024, functions=(50, 300),
+              large_mbox_bytes=MB, large_patch_bytes=50 * 1024)
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,8 @@ TARGETS = {
     "tree_300": Target("300-line function, lowering + exploring", 0.100, "s"),
     "startup": Target("start-up (pte-check --version)", 0.150, "s"),
     "mbox_memory": Target("500-patch mbox, peak memory (max RSS)", 200.0, "MB"),
+    "large_mbox_memory": Target("50 MB mbox, peak Python memory beyond its first patch's run, "
+                                "per byte of the largest patch", 10.0, "x"),
     "fault_path_state": Target("whole fault path, per entry state (slowest state)", 0.050, "s"),
     "fault_path_mean": Target("whole fault path, per entry state (mean)", 0.050, "s"),
 }
@@ -247,7 +252,7 @@ class Bench:
     # -- in-process workloads ----------------------------------------------------------------
 
     def inprocess(self, name: str, description: str, size: dict[str, Any],
-                  once: Callable[[], dict[str, float]]) -> Result:
+                  once: Callable[[], dict[str, float]], runs: int | None = None) -> Result:
         """Time once() (returns named sub-timings) --runs times after a warm-up; then one run
         under tracemalloc for the peak of Python allocations."""
         self.log(f"{name}: in-process")
@@ -265,7 +270,7 @@ class Bench:
             for key, value in parts.items():
                 result.parts.setdefault(key, []).append(value)
 
-        self.repeat(result, timed)
+        self.repeat(result, timed, runs)
         if result.completed:
             try:
                 tracemalloc.start()
@@ -339,6 +344,44 @@ def bench_mbox(b: Bench) -> None:
     b.cli("mbox", f"{n} fault-path patches in one mbox, CLI, built-in model", path,
           b.python_cli(str(path), "--format", "json"),
           {"patches": n, "bytes": path.stat().st_size}, expect_patches=n)
+
+
+def bench_large_mbox(b: Bench) -> None:
+    """A long mbox is read one patch at a time: peak memory against the largest patch."""
+    path = b.work / f"large-{b.sizes.large_mbox_bytes}.mbox"
+    largest = patches = 0
+    with open(path, "w", encoding="utf-8") as handle:
+        for text in workloads.large_mbox(b.sizes.large_mbox_bytes, b.sizes.large_patch_bytes):
+            handle.write(text)
+            largest, patches = max(largest, len(text.encode())), patches + 1
+    first = b.work / "large-first.mbox"
+    first.write_text(next(workloads.large_mbox(b.sizes.large_mbox_bytes,
+                                               b.sizes.large_patch_bytes)), "utf-8")
+    facts = {"bytes": path.stat().st_size, "patches": patches, "largest_patch_bytes": largest}
+    b.cli("large_mbox", f"{facts['bytes'] / MB:.0f} MB mbox of {patches} drivers/*.c patches "
+          "(no modelled function), CLI, JSON report to a file", path,
+          b.python_cli(str(path), "--format", "json"), facts, expect_patches=patches, runs=1)
+    b.cli("large_mbox_first", "its first patch alone, CLI (the same run's fixed cost)", first,
+          b.python_cli(str(first), "--format", "json"), {"bytes": first.stat().st_size},
+          expect_patches=1, runs=1)
+
+    from pte_check.inputs import read_series
+    from pte_check.options import Options
+    from pte_check.pipeline import analyse
+
+    def read_and_analyse(source: Path) -> Callable[[], dict[str, float]]:
+        def once() -> dict[str, float]:
+            start = time.perf_counter()
+            series = read_series([str(source)])
+            read = time.perf_counter() - start
+            analyse(series, Options())
+            return {"read": read, "analyse": time.perf_counter() - start - read}
+        return once
+
+    b.inprocess("large_mbox_inprocess", "the same mbox: read_series + analyse in-process, no "
+                "report (peak is Python allocations)", facts, read_and_analyse(path), runs=1)
+    b.inprocess("large_mbox_first_inprocess", "its first patch alone, in-process",
+                {"bytes": first.stat().st_size}, read_and_analyse(first), runs=1)
 
 
 def bench_diff(b: Bench) -> None:
@@ -460,6 +503,7 @@ def _clear_summaries() -> None:
 
 WORKLOADS: dict[str, Callable[[Bench], None]] = {
     "startup": bench_startup, "series": bench_series, "mbox": bench_mbox, "diff": bench_diff,
+    "large_mbox": bench_large_mbox,
     "tree": bench_tree, "fault_path": bench_fault_path,
 }
 
@@ -536,6 +580,11 @@ def check_targets(results: dict[str, Result], quick: bool) -> list[dict[str, Any
     figures["diff_ratio"] = diff / bare if diff is not None and bare else None
     mbox = results.get("mbox")
     figures["mbox_memory"] = max(mbox.memory) if mbox and mbox.completed else None
+    large, first = results.get("large_mbox_inprocess"), results.get("large_mbox_first_inprocess")
+    figures["large_mbox_memory"] = (
+        (max(large.memory) - max(first.memory)) * MB / large.size["largest_patch_bytes"]
+        if large and first and large.completed and first.completed and large.memory
+        and first.memory else None)
     states = _state_medians(results)
     whole = _med(results, "fault_path", "explore")
     figures["fault_path_state"] = max(states.values()) if states else None
@@ -554,7 +603,7 @@ def check_targets(results: dict[str, Result], quick: bool) -> list[dict[str, Any
                        factor=actual / target.limit,
                        verdict=f"missed by {_fmt_unit(actual - target.limit, target.unit)} "
                                f"({actual / target.limit:.1f}x the target)")
-        if quick and key in ("series", "mbox_memory", "diff_ratio"):
+        if quick and key in ("series", "mbox_memory", "diff_ratio", "large_mbox_memory"):
             row["verdict"] += " (quick sizes: not the target's workload)"
         rows.append(row)
     return rows
@@ -686,7 +735,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--runs must be at least 1")
     sizes = QUICK if args.quick else FULL
     sizes = Sizes(args.series or sizes.series, args.mbox or sizes.mbox, sizes.diff_bytes,
-                  sizes.functions)
+                  sizes.functions, sizes.large_mbox_bytes, sizes.large_patch_bytes)
 
     started = time.time()
     load_before = os.getloadavg()

@@ -17,6 +17,7 @@ import difflib
 import hashlib
 import random
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -391,6 +392,19 @@ def unmodelled_diff(size: int = 5 * 1024 * 1024, seed: int = SEED) -> str:
         parts.append(part)
         total += len(part)
     return "".join(parts)
+
+
+def large_mbox(size: int = 50 * 1024 * 1024, patch_bytes: int = 100 * 1024,
+               seed: int = SEED) -> Iterator[str]:
+    """Mails of about `patch_bytes` each, `size` bytes in all, each a diff of drivers/*.c files
+    (no modelled function): the reading floor at the size of a long mailing-list mbox.  Given
+    mail by mail, so that writing it never holds the whole file."""
+    rng = random.Random(f"large-{seed}-{size}-{patch_bytes}")
+    total = max(1, size // patch_bytes)
+    for number in range(1, total + 1):
+        diff = unmodelled_diff(patch_bytes, seed=seed * 100_003 + number)
+        yield mail(number, total, f"drivers: bench change {number}", "Benchmark patch.", diff,
+                   rng)
 
 
 def kernel_function(lines: int, seed: int = SEED) -> tuple[str, str]:

@@ -10,7 +10,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 WORKLOADS = {
     "startup_python", "startup_version", "startup_version_m", "startup_version_source",
-    "series", "mbox", "diff",
+    "series", "mbox", "diff", "large_mbox", "large_mbox_first", "large_mbox_inprocess",
+    "large_mbox_first_inprocess",
     "diff_unidiff", "diff_unidiff_inprocess", "tree_50", "tree_300", "fault_path",
 }
 
