@@ -235,15 +235,16 @@ def _explore_all(code: _Versions, changed: set[str], contract: object, options: 
     starving: set[str] = set()
     within = catalog.reaching(changed)
 
-    def run(functions: dict[str, ir.Function], graph: CallGraph, name: str) -> Exploration:
+    def run(functions: dict[str, ir.Function], graph: CallGraph, name: str,
+            keep: bool) -> Exploration:
         key = (name, _closure(functions, graph, name, "digest"), contract, options.budget,
                options.races, within)
         return EXPLORED.get(key, lambda: explore(functions, name, contract,  # type: ignore[arg-type]
-                                                 options.budget, options.races, within))
+                                                 options.budget, options.races, within), keep)
 
     for name in sorted(explored, key=lambda n: (n not in changed, n)):
-        old = run(code.before, old_graph, name)
-        new = run(code.after, graph, name)
+        old = run(code.before, old_graph, name, keep=False)
+        new = run(code.after, graph, name, keep=True)  # the next patch's code before it
         reason = old.incomplete or new.incomplete
         if reason:
             where = code.locator.first_hunk.get(name) or next(
@@ -284,8 +285,8 @@ def _closure(functions: Mapping[str, ir.Function], graph: CallGraph, name: str,
 
 
 class _Explorations:
-    """Explorations kept from this patch and the one before: in a series, each patch's code
-    before it is the code after the previous one, explored once for both."""
+    """Explorations of the code after this patch and after the one before: in a series, each
+    patch's code before it is the code after the previous one, explored once for both."""
 
     def __init__(self) -> None:
         self.previous: dict[object, Exploration] = {}
@@ -297,11 +298,16 @@ class _Explorations:
     def clear(self) -> None:
         self.previous, self.current = {}, {}
 
-    def get(self, key: object, compute: Callable[[], Exploration]) -> Exploration:
+    def get(self, key: object, compute: Callable[[], Exploration], keep: bool) -> Exploration:
+        """The exploration under key, computed unless kept; kept for the next patch if `keep`
+        (the code after this patch) or if it was found kept (still the code as it is)."""
         found = self.current.get(key) or self.previous.get(key)
         if found is None:
             found = compute()
-        self.current[key] = found
+        elif not keep:
+            keep = True
+        if keep:
+            self.current[key] = found
         return found
 
 

@@ -57,7 +57,7 @@ Subject: [PATCH 2/2] mm: should_fault_around() again
 """
 
 
-def test_each_patch_of_a_series_reuses_the_explorations_of_the_one_before(monkeypatch) -> None:
+def test_each_patch_of_a_series_starts_from_the_explorations_of_the_one_before(monkeypatch) -> None:
     from pte_check.model import catalog
     text = catalog.functions("6.4")["should_fault_around"].text.split("\n")
     old, new = text[-2], "\treturn false;"  # its last statement, before the closing brace
@@ -76,8 +76,9 @@ def test_each_patch_of_a_series_reuses_the_explorations_of_the_one_before(monkey
     report = pipeline.analyse(series, Options(races=0))
     assert [len(p.findings) > 0 for p in report.patches] == [True, True]
     names = sorted({name for name, _ in explored})
-    # patch 1 explores each function before and after; patch 2's before is patch 1's after,
-    # and its after is patch 1's before: nothing new; the series' net effect is no change
+    # patch 1 explores each function before and after; patch 2's code before it is patch 1's
+    # code after it, kept: only its code after it is explored; the series' net effect (the
+    # revert leaves the code as it was) explores nothing
     assert names == ["do_read_fault", "handle_mm_fault", "should_fault_around"]
-    assert len(explored) == 2 * len(names)
+    assert len(explored) == 3 * len(names)
     assert report.series is not None and report.series.findings == ()

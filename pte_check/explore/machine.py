@@ -183,7 +183,7 @@ class _Summaries:
         return len(self.entries)
 
 
-_SUMMARIES = _Summaries(limit=15_000)
+_SUMMARIES = _Summaries(limit=10_000)
 
 
 def _rename_result(caller: World, value: Value) -> Value:
