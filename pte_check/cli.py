@@ -81,6 +81,10 @@ def main() -> None:
 
 
 _FORMATS = ("text", "json", "sarif", "markdown", "github", "junit", "b4")
+_CONTRACTS = ("newest", "6.4", "6.5", "6.6")
+_LOCK_HELP = ("The lock the fault holds: mmap (mmap_lock for read) or vma (only the per-VMA "
+              "lock, FAULT_FLAG_VMA_LOCK set; at 6.4 and 6.5 only anonymous faults run so, on "
+              "a VMA that has its anon_vma, and do_swap_page() returns VM_FAULT_RETRY).")
 
 
 @main.command("check")
@@ -109,12 +113,16 @@ _FORMATS = ("text", "json", "sarif", "markdown", "github", "junit", "b4")
               show_default=True,
               help="Function bodies of the built-in model to align the patch with; auto picks "
                    "the version the hunks align with.")
-@click.option("--contract", type=click.Choice(["newest", "6.4", "6.5"]), default="newest",
+@click.option("--contract", type=click.Choice(_CONTRACTS), default="newest",
               show_default=True,
               help="Primitive contracts: 6.5 lets pte_offset_map*() return NULL; under 6.4 "
-                   "calling them on a PMD that is no page table is a bug.")
+                   "calling them on a PMD that is no page table is a bug; 6.6 is 6.5's plus "
+                   "page-table retraction by khugepaged (without mmap_lock) among the changes "
+                   "other CPUs may make. newest is 6.5, the newest modelled function bodies.")
 @click.option("--races", type=click.IntRange(0, 3), default=1, show_default=True,
               help="Concurrent PMD changes by other CPUs explored per path.")
+@click.option("--lock", type=click.Choice(["mmap", "vma"]), default="mmap", show_default=True,
+              help=_LOCK_HELP)
 @click.option("--fail-on", type=click.Choice(_FAIL_ON), default="warning", show_default=True,
               help="Exit 1 when a finding of this severity or above is not waived.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 whatever was found.")
@@ -130,7 +138,7 @@ _FORMATS = ("text", "json", "sarif", "markdown", "github", "junit", "b4")
               help="How often a path may go round a loop again before it is dropped.")
 def check(patches: Sequence[str], formats: Sequence[str], outputs: Sequence[str],
           git_range: str | None, tree: str | None, no_tree: bool, sort: str, kernel: str,
-          contract: str, races: int, fail_on: str, exit_zero: bool, strict: bool,
+          contract: str, races: int, lock: str, fail_on: str, exit_zero: bool, strict: bool,
           waivers: str | None, max_states: int, time_limit: float, loop_bound: int) -> None:
     """Check PATCH... (files, directories of *.patch, mbox series, review replies, or - for
     standard input) against the built-in model of the fault path."""
@@ -140,7 +148,7 @@ def check(patches: Sequence[str], formats: Sequence[str], outputs: Sequence[str]
         _fail("give PATCH files or --git RANGE, not both")
     targets = _targets(formats or ("text",), outputs)
     try:
-        report = _run(patches, kernel=kernel, contract=contract, races=races,
+        report = _run(patches, kernel=kernel, contract=contract, races=races, lock=lock,
                       max_states=max_states, time_limit=time_limit, loop_bound=loop_bound,
                       git_range=git_range, tree=None if no_tree else tree or _checkout())
         if sort == "risk":
@@ -180,7 +188,7 @@ def _run(patches: Sequence[str], **settings: Any) -> Report:
     else:
         series = read_series(list(patches), sys.stdin.buffer)
     options = Options(kernel=settings["kernel"], contract=settings["contract"],
-                      races=settings["races"],
+                      races=settings["races"], lock=settings.get("lock", "mmap"),
                       budget=Budget(max_states=settings["max_states"],
                                     seconds=settings["time_limit"],
                                     loop_bound=settings.get("loop_bound", 1)))
@@ -283,22 +291,30 @@ def model_list() -> None:
 @click.argument("function")
 @click.option("--kernel", type=click.Choice(["6.4", "6.5"]), default="6.5", show_default=True,
               help="Which version of the function's body.")
-@click.option("--contract", type=click.Choice(["newest", "6.4", "6.5"]), default="newest",
-              show_default=True, help="Primitive contracts.")
+@click.option("--contract", type=click.Choice(_CONTRACTS), default="newest",
+              show_default=True, help="Primitive contracts (6.6: with page-table retraction).")
 @click.option("--races", type=click.IntRange(0, 3), default=1, show_default=True,
               help="Concurrent PMD changes by other CPUs explored per path.")
+@click.option("--lock", type=click.Choice(["mmap", "vma"]), default="mmap", show_default=True,
+              help=_LOCK_HELP)
 @click.option("--paths", is_flag=True, help="Print a witness path under each outcome.")
-def model_show(function: str, kernel: str, contract: str, races: int, paths: bool) -> None:
+def model_show(function: str, kernel: str, contract: str, races: int, lock: str,
+               paths: bool) -> None:
     """FUNCTION's entry states and the outcomes each reaches, as the model explores them."""
     from pte_check.explore.budget import Budget
+    from pte_check.model import catalog
     from pte_check.pipeline import describe
     from pte_check.report.model import render_view
 
+    name = function.rstrip("()")
     try:
-        view = describe(function.rstrip("()"), kernel, contract, races, Budget())
+        view = describe(name, kernel, contract, races, Budget(), lock)
     except PteCheckError as error:
         _fail(str(error))
     click.echo(render_view(view, paths), nl=False)
+    if not view.states:
+        click.echo(f"no modelled fault reaches {name}() under --lock {lock}: "
+                   f"{catalog.LOCKS[lock]}")
 
 
 @main.command("explain")
@@ -307,16 +323,19 @@ def model_show(function: str, kernel: str, contract: str, races: int, paths: boo
               help="The finding: its number in the report (1, 2, ...) or a fingerprint prefix.")
 @click.option("--kernel", type=click.Choice(["auto", "6.4", "6.5"]), default="auto",
               show_default=True, help="As for the check.")
-@click.option("--contract", type=click.Choice(["newest", "6.4", "6.5"]), default="newest",
+@click.option("--contract", type=click.Choice(_CONTRACTS), default="newest",
               show_default=True, help="As for the check.")
 @click.option("--races", type=click.IntRange(0, 3), default=1, show_default=True,
               help="As for the check.")
-def explain(patches: Sequence[str], which: str, kernel: str, contract: str, races: int) -> None:
+@click.option("--lock", type=click.Choice(["mmap", "vma"]), default="mmap", show_default=True,
+              help="As for the check.")
+def explain(patches: Sequence[str], which: str, kernel: str, contract: str, races: int,
+            lock: str) -> None:
     """One finding of PATCH... in full: both witness paths side by side, states, call chain."""
     from pte_check.report.model import render_explain
 
     try:
-        report = _run(patches, kernel=kernel, contract=contract, races=races,
+        report = _run(patches, kernel=kernel, contract=contract, races=races, lock=lock,
                       max_states=200_000, time_limit=20.0)
     except PteCheckError as error:
         _fail(str(error))

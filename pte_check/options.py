@@ -9,10 +9,14 @@ from pte_check.explore.budget import Budget
 
 @dataclass(frozen=True)
 class Options:
-    """Analysis settings: model version, contract, races, budgets, strictness."""
+    """Analysis settings: model version, contract, races, lock held, budgets, strictness.
+
+    `lock`: "mmap" (the fault holds mmap_lock for read) or "vma" (only the per-VMA lock; see
+    catalog.LOCKS)."""
 
     kernel: str = "auto"
     contract: str = "newest"
     races: int = 1
+    lock: str = "mmap"
     budget: Budget = field(default_factory=Budget)
     strict: bool = False

@@ -205,7 +205,8 @@ def _analyse_sourced(patch: Patch, options: Options,
     if sourcing.edits:
         bodies = ("function bodies from the kernel tree" if sourcing.version == "tree"
                   else f"Linux {sourcing.version} function bodies")
-        notes.insert(0, f"model: {bodies}, {contract.version} primitive contracts")
+        held = ", faults holding only the per-VMA lock" if options.lock == "vma" else ""
+        notes.insert(0, f"model: {bodies}, {contract.version} primitive contracts{held}")
     if changed:
         findings += _explore_all(code, changed, contract, options, notes)
     status = Status.INCOMPLETE if any(f.rule == NOT_ANALYSED.id for f in findings) \
@@ -233,7 +234,10 @@ def _explore_all(code: _Versions, changed: set[str], contract: object, options: 
         return []
     findings: list[Finding] = []
     starving: set[str] = set()
-    within = catalog.reaching(changed)
+    within = catalog.reaching(changed, options.lock)
+    if not within:
+        notes.append(f"no modelled fault reaches {', '.join(sorted(f + '()' for f in changed))} "
+                     f"under --lock {options.lock}: {catalog.LOCKS[options.lock]}")
 
     def run(functions: dict[str, ir.Function], graph: CallGraph, name: str,
             keep: bool) -> Exploration:
@@ -366,15 +370,18 @@ def _role_findings(name: str, changes: Sequence[Change], locator: group.Locator,
 __all__ = ["Exploration", "Mapping", "Options", "analyse", "analyse_patch"]
 
 
-def describe(name: str, version: str, contract: str, races: int, budget: Budget) -> ModelView:
-    """Explore one modelled function on its own: each entry state and the outcomes it reaches."""
+def describe(name: str, version: str, contract: str, races: int, budget: Budget,
+             lock: str = "mmap") -> ModelView:
+    """Explore one modelled function on its own: each entry state and the outcomes it reaches
+    (holding mmap_lock for read, or only the per-VMA lock)."""
     functions = catalog.functions(version)
     if name not in functions:
         known = ", ".join(sorted(functions))
         raise UsageError(f"the {version} model has no function {name}() (it has: {known})")
     lowered = {n: lower_function(f.text, n) for n, f in functions.items()}
     chosen = CONTRACTS[NEWEST if contract == "newest" else contract]
-    exploration = explore(lowered, name, chosen, budget, races)
+    exploration = explore(lowered, name, chosen, budget, races,
+                          None if lock == "mmap" else catalog.reaching({name}, lock))
     by_state: dict[tuple[int, int, int, str], tuple[str, dict[object, Outcome]]] = {}
     for path in exploration.paths:
         rec = record(exploration, path)

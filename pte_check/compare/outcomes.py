@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 from pte_check.explore.run import Exploration, PathEnd
 from pte_check.findings import Step
 from pte_check.model import catalog
 from pte_check.model.pmd import PmdKind
+from pte_check.model.state import Trace, trace_steps
 from pte_check.model.values import Int, Null, Ptr, Value
 from pte_check.model.vmfault import spell_flags, spell_int
 
@@ -35,7 +37,12 @@ class Record:
     fault_kind: str | None
     fault_function: str | None
     fault_line: int | None
-    steps: tuple[Step, ...]
+    trace: Trace = field(compare=False, repr=False)
+
+    @cached_property
+    def steps(self) -> tuple[Step, ...]:
+        """The witness path (unrolled only for the records a finding shows)."""
+        return trace_steps(self.trace)
 
 
 def spell_return(return_type: str, value: Value) -> str:
@@ -94,4 +101,4 @@ def record(exploration: Exploration, path: PathEnd) -> Record:
                    race.words if race else ""),
                   words, world.env,
                   observed, fault.kind if fault else None, fault.function if fault else None,
-                  fault.line if fault else None, world.steps())
+                  fault.line if fault else None, world.trace)

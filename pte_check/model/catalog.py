@@ -69,34 +69,58 @@ def functions(version: str) -> Mapping[str, ModelFunction]:
 
 @dataclass(frozen=True)
 class Scenario:
-    """The kind of fault a function is entered under: flags, VMA flags, file or anonymous."""
+    """The kind of fault a function is entered under: flags, VMA flags, file or anonymous, and
+    whether the fault holds mmap_lock for read (the default) or only the per-VMA lock."""
 
     name: str
     words: str
     write: bool
     vm_flags: int
     anonymous: bool = False
+    vma_lock: bool = False
 
 
 _USER = (FAULT_FLAGS["FAULT_FLAG_ALLOW_RETRY"] | FAULT_FLAGS["FAULT_FLAG_KILLABLE"]
          | FAULT_FLAGS["FAULT_FLAG_USER"] | FAULT_FLAGS["FAULT_FLAG_INTERRUPTIBLE"])
 _RW = VM_FLAGS["VM_READ"] | VM_FLAGS["VM_WRITE"]
-SCENARIOS: Mapping[str, Scenario] = {s.name: s for s in (
+_MMAP_LOCKED = (
     Scenario("read", "", False, VM_FLAGS["VM_READ"]),
     Scenario("private-write", "write fault on a private file mapping", True, _RW),
     Scenario("shared-write", "write fault on a shared file mapping", True,
              _RW | VM_FLAGS["VM_SHARED"] | VM_FLAGS["VM_MAYSHARE"]),
     Scenario("anon-read", "read fault on an anonymous mapping", False, _RW, anonymous=True),
     Scenario("anon-write", "write fault on an anonymous mapping", True, _RW, anonymous=True),
-)}
+)
+# The same faults holding only the per-VMA lock (`--lock vma`): the fault was handed its VMA by
+# lock_vma_under_rcu() and runs with FAULT_FLAG_VMA_LOCK set, mmap_lock not held.  At 6.4 and
+# 6.5 (the function bodies the model has) lock_vma_under_rcu() gives only anonymous VMAs that
+# already have an anon_vma and no userfaultfd registration ("Only anonymous vmas are supported
+# for now", and at 6.5 tcp zerocopy VMAs, which have no ->fault); for any other VMA it returns
+# NULL and the architecture's fault handler takes mmap_lock instead.  So no file fault runs under
+# the VMA lock there: page-cache file VMAs are taken only from 6.6 ("mm: allow per-VMA locks on
+# file-backed VMAs"), whose bodies the model does not have.
+_VMA_LOCKED = tuple(
+    Scenario(f"{s.name}/vma-lock", f"{s.words}, holding only the per-VMA lock", s.write,
+             s.vm_flags, s.anonymous, vma_lock=True)
+    for s in _MMAP_LOCKED if s.anonymous)
+SCENARIOS: Mapping[str, Scenario] = {s.name: s for s in _MMAP_LOCKED + _VMA_LOCKED}
+# What `--lock` selects: "mmap" (mmap_lock held for read, the default) or "vma".
+LOCKS: Mapping[str, str] = {
+    "mmap": "the fault holds mmap_lock for read",
+    "vma": "the fault holds only the per-VMA lock (FAULT_FLAG_VMA_LOCK); at 6.4 and 6.5 "
+           "lock_vma_under_rcu() gives it anonymous VMAs with an anon_vma only",
+}
+_UNDER_VMA_LOCK: Mapping[str, str] = {s.name.partition("/")[0]: s.name for s in _VMA_LOCKED}
+_ALL = tuple(s.name for s in _MMAP_LOCKED)
 _FILE = ("read", "private-write", "shared-write")
-# The faults under which each function is reached; a function not listed: read faults.
+# The faults under which each function is reached (held mmap_lock); a function not listed:
+# read faults.  Under the per-VMA lock: the same faults, those of them that can hold it.
 SCENARIOS_OF: Mapping[str, tuple[str, ...]] = {
     "__do_fault": _FILE, "finish_fault": _FILE, "do_fault": _FILE,
     "do_cow_fault": ("private-write",), "do_shared_fault": ("shared-write",),
     "do_anonymous_page": ("anon-read", "anon-write"),
-    "handle_pte_fault": tuple(SCENARIOS), "do_pte_missing": tuple(SCENARIOS),
-    "__handle_mm_fault": tuple(SCENARIOS), "handle_mm_fault": tuple(SCENARIOS),
+    "handle_pte_fault": _ALL, "do_pte_missing": _ALL,
+    "__handle_mm_fault": _ALL, "handle_mm_fault": _ALL,
 }
 
 
@@ -105,15 +129,25 @@ SCENARIOS_OF: Mapping[str, tuple[str, ...]] = {
 HANDLERS = frozenset({"do_read_fault", "do_cow_fault", "do_shared_fault", "do_anonymous_page"})
 
 
-def scenarios(name: str, within: tuple[str, ...] | None = None) -> tuple[Scenario, ...]:
-    """The scenarios a function is explored under (only those in `within`, when given)."""
+def _of(name: str, lock: str) -> tuple[str, ...]:
+    """The names of the scenarios a function is reached under, holding `lock`."""
     names = SCENARIOS_OF.get(name, ("read",))
-    return tuple(SCENARIOS[s] for s in names if within is None or s in within)
+    if lock == "vma":
+        return tuple(_UNDER_VMA_LOCK[s] for s in names if s in _UNDER_VMA_LOCK)
+    return names
 
 
-def reaching(names: set[str]) -> tuple[str, ...]:
-    """The scenarios under which any of the named functions is reached."""
-    return tuple(s for s in SCENARIOS if any(s in SCENARIOS_OF.get(n, ("read",)) for n in names))
+def scenarios(name: str, within: tuple[str, ...] | None = None) -> tuple[Scenario, ...]:
+    """The scenarios a function is explored under: those in `within`, when given (under either
+    lock), else those holding mmap_lock."""
+    if within is None:
+        return tuple(SCENARIOS[s] for s in _of(name, "mmap"))
+    return tuple(SCENARIOS[s] for lock in LOCKS for s in _of(name, lock) if s in within)
+
+
+def reaching(names: set[str], lock: str = "mmap") -> tuple[str, ...]:
+    """The scenarios under which any of the named functions is reached, holding `lock`."""
+    return tuple(s for s in SCENARIOS if any(s in _of(n, lock) for n in names))
 
 
 def entry_kinds(scenario: Scenario) -> tuple[PmdKind, ...]:
@@ -124,13 +158,17 @@ def entry_kinds(scenario: Scenario) -> tuple[PmdKind, ...]:
 def entry_memory(scenario: Scenario = SCENARIOS["read"]) -> dict[str, Value]:
     """The fault as the model enters a function: a user fault of the scenario's kind; a file
     VMA of a page-cache file whose vm_ops have ->map_pages, ->fault and ->page_mkwrite, with
-    fault-around enabled and no userfaultfd registration; or an anonymous VMA."""
-    flags = _USER | (FAULT_FLAGS["FAULT_FLAG_WRITE"] if scenario.write else 0)
+    fault-around enabled and no userfaultfd registration; or an anonymous VMA.  Under the
+    per-VMA lock, FAULT_FLAG_VMA_LOCK is set and the VMA has its anon_vma."""
+    flags = _USER | (FAULT_FLAGS["FAULT_FLAG_WRITE"] if scenario.write else 0) | (
+        FAULT_FLAGS["FAULT_FLAG_VMA_LOCK"] if scenario.vma_lock else 0)
     memory: dict[str, Value] = {
         "vmf->pmd": Ptr("pmd"), "vmf->vma": Ptr("vma"), "vmf->pte": Null(),
         "vmf->prealloc_pte": Null(), "vmf->page": TOP, "vmf->cow_page": Null(),
         "vmf->flags": Int(flags), "vma->vm_flags": Int(scenario.vm_flags),
         "fault_around_pages": Int(16)}
+    if scenario.vma_lock:
+        memory["vma->anon_vma"] = Ptr("anon_vma")  # lock_vma_under_rcu() requires one
     if scenario.anonymous:
         memory["vma->vm_ops"] = Null()
     else:

@@ -70,8 +70,14 @@ class PmdChange:
     words: str
 
 
-# Changes possible while the fault holds mmap_lock for read (6.4, 6.5): collapsing a table into
-# a huge page needs mmap_lock for write, so a page table, once there, stays.
+# Changes possible while the fault holds mmap_lock for read, or only the per-VMA lock (6.4,
+# 6.5): collapsing a table into a huge page, or retracting it, needs mmap_lock for write and the
+# VMA write-locked, so a page table, once there, stays.  The per-VMA lock keeps out no fewer of
+# these changes than mmap_lock: whatever changes the page-table structure of a VMA under
+# mmap_lock for write also write-locks that VMA ("mm/khugepaged: write-lock VMA while collapsing
+# a huge page": "Page fault handler needs a stable PMD to use PTL and relies on per-VMA lock to
+# prevent concurrent PMD changes"), and what runs under mmap_lock for read (MADV_DONTNEED's zap,
+# THP split, migration) runs beside either kind of fault.
 CONCURRENT_CHANGES: tuple[PmdChange, ...] = (
     PmdChange(PmdKind.NONE, PmdKind.TABLE, "another CPU installs a page table"),
     PmdChange(PmdKind.NONE, PmdKind.THP, "another CPU installs a transparent huge PMD"),
@@ -83,9 +89,12 @@ CONCURRENT_CHANGES: tuple[PmdChange, ...] = (
     PmdChange(PmdKind.MIGRATION, PmdKind.THP,
               "migration completes on another CPU (a huge PMD replaces the entry)"),
 )
-# From 6.6, page tables of file THPs are retracted without mmap_lock for write.
+# From 6.6 (contract "6.6"), khugepaged's retract_page_tables() clears the PMD of a page table
+# whose pages it collapsed into a file THP, holding the i_mmap lock for read and the PMD and
+# page-table locks but neither mmap_lock nor the VMA lock (mm/khugepaged.c; see Contract).  Only
+# file VMAs with no anon_vma are retracted (primitives.race_point() checks the VMA).
 RETRACTION = PmdChange(PmdKind.TABLE, PmdKind.NONE,
-                       "another CPU retracts the page table (khugepaged collapse)")
+                       "another CPU (khugepaged) retracts the page table")
 
 
 def changes_from(kind: PmdKind, retraction: bool) -> tuple[PmdChange, ...]:

@@ -11,7 +11,7 @@ from pte_check.model.pmd import PmdKind
 from pte_check.model.resources import Resource
 from pte_check.model.state import Fault, Race, World
 from pte_check.model.values import FALSE, PMD_PTR, TOP, TRUE, Int, Null, PmdVal, Ptr, Ref, Value
-from pte_check.model.vmfault import FLAGS
+from pte_check.model.vmfault import FAULT_FLAGS, FLAGS
 
 Results = list[tuple[World, Value]]
 
@@ -90,13 +90,28 @@ def race_point(world: World, site: Site, what: str) -> list[World]:
     if world.races_left <= 0:
         return worlds
     point = f"the {_ordinal(n)}{what} in {site.function}()"
-    for change in pmdmod.changes_from(world.pmd, site.contract.retraction):
+    retraction = site.contract.retraction and retractable(world)
+    for change in pmdmod.changes_from(world.pmd, retraction):
         other = world.fork()
         other.races_left -= 1
         other.pmd = change.after
         other.race = Race(change, point)
         worlds.append(other)
     return worlds
+
+
+def retractable(world: World) -> bool:
+    """Whether khugepaged may retract this fault's page table (6.6): only a file VMA (one in a
+    file's i_mmap tree) whose anon_vma is not known to be set; retract_page_tables() skips a VMA
+    with an anon_vma, checking again under the page-table lock."""
+    return (not isinstance(world.load("vma->vm_ops"), Null)
+            and not isinstance(world.load("vma->anon_vma"), Ptr))
+
+
+def vma_locked(world: World) -> bool:
+    """Whether the fault holds only the per-VMA lock (FAULT_FLAG_VMA_LOCK in vmf->flags)."""
+    flags = world.load("vmf->flags")
+    return isinstance(flags, Int) and bool(flags.value & FAULT_FLAGS["FAULT_FLAG_VMA_LOCK"])
 
 
 def release(world: World, site: Site, resource: Resource, value: Value) -> Results:
@@ -472,7 +487,21 @@ def _zero_or_error(name: str, error: Value) -> Primitive:
     return prim
 
 
-PRIMITIVES["anon_vma_prepare"] = _zero_or_error("anon_vma_prepare", Int(-12))
+@primitive("anon_vma_prepare")
+def _anon_vma_prepare(site: Site, world: World, args: list[Value]) -> Results:
+    """0 at once when the VMA has its anon_vma (always so under the per-VMA lock, which
+    lock_vma_under_rcu() gives only to a VMA that has one); otherwise it may fail allocating,
+    and on success the VMA has one."""
+    if isinstance(world.load("vma->anon_vma"), Ptr):
+        return [(world, Int(0))]
+
+    def prepared(w: World) -> Value:
+        w.store("vma->anon_vma", Ptr("anon_vma"))
+        return Int(0)
+    return choose(world, site, "anon_vma_prepare", [("succeeded", prepared),
+                                                    ("failed", lambda w: Int(-12))])
+
+
 PRIMITIVES["mem_cgroup_charge"] = _zero_or_error("mem_cgroup_charge", Int(-12))
 
 
@@ -530,9 +559,22 @@ def _unmaps_pte(event: str, results: list[tuple[str, int]]) -> Primitive:
     return prim
 
 
-PRIMITIVES["do_swap_page"] = _unmaps_pte("do_swap_page() called", [
+_swap_in = _unmaps_pte("do_swap_page() called", [
     ("swapped in", 0), ("read from swap (major fault)", FLAGS["VM_FAULT_MAJOR"]),
     ("failed", FLAGS["VM_FAULT_OOM"])])
+_swap_retry = _unmaps_pte("do_swap_page() called", [("retry under mmap_lock",
+                                                       FLAGS["VM_FAULT_RETRY"])])
+
+
+@primitive("do_swap_page")
+def _do_swap_page(site: Site, world: World, args: list[Value]) -> Results:
+    """Swaps the page in; but before 6.6, with only the per-VMA lock held, it unmaps the PTE
+    and returns VM_FAULT_RETRY so that the fault is retried under mmap_lock."""
+    if vma_locked(world) and not site.contract.swap_under_vma_lock:
+        return _swap_retry(site, world, args)
+    return _swap_in(site, world, args)
+
+
 PRIMITIVES["do_numa_page"] = _unmaps_pte("do_numa_page() called", [("done", 0)])
 
 

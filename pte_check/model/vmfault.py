@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 FLAGS: dict[str, int] = {
     "VM_FAULT_OOM": 0x1,
     "VM_FAULT_SIGBUS": 0x2,
@@ -42,6 +44,7 @@ ERRNO: dict[str, int] = {
 _ERRNO_NAMES = {value: name for name, value in ERRNO.items()}
 
 
+@cache
 def spell_flags(value: int) -> str:
     """`VM_FAULT_LOCKED|VM_FAULT_NOPAGE` style, lowest bit first; 0 is `0`."""
     if value == 0:
