@@ -311,10 +311,11 @@ def model_show(function: str, kernel: str, contract: str, races: int, lock: str,
         view = describe(name, kernel, contract, races, Budget(), lock)
     except PteCheckError as error:
         _fail(str(error))
-    click.echo(render_view(view, paths), nl=False)
     if not view.states:
-        click.echo(f"no modelled fault reaches {name}() under --lock {lock}: "
+        click.echo(f"{name}(): no modelled fault reaches it under --lock {lock}: "
                    f"{catalog.LOCKS[lock]}")
+        return
+    click.echo(render_view(view, paths), nl=False)
 
 
 @main.command("explain")

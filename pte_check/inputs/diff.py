@@ -89,14 +89,11 @@ def _is_target_header(body: Sequence[Numbered], index: int) -> bool:
 def _hunk(hunk: unipatch.Hunk, body: Sequence[Numbered]) -> Hunk:
     kept = [line for line in hunk if line.line_type in (" ", "-", "+") and line.diff_line_no]
     origin = body[max((kept[0].diff_line_no or 2) - 2, 0)].origin if kept else 0
+    lines = tuple([Line(line.line_type, line.value.rstrip("\n"), line.source_line_no,
+                        line.target_line_no, body[(line.diff_line_no or 1) - 1].origin)
+                   for line in kept])
     return Hunk(hunk.source_start, hunk.source_length, hunk.target_start, hunk.target_length,
-                hunk.section_header.strip(), tuple(_line(line, body) for line in kept), origin)
-
-
-def _line(line: unipatch.Line, body: Sequence[Numbered]) -> Line:
-    origin = body[(line.diff_line_no or 1) - 1].origin
-    return Line(line.line_type, line.value.rstrip("\n"), line.source_line_no,
-                line.target_line_no, origin)
+                hunk.section_header.strip(), lines, origin)
 
 
 def _paths(patched: PatchedFile) -> tuple[str | None, str | None]:

@@ -34,6 +34,8 @@ def split_bytes(data: bytes, source: str, first: int = 1) -> list[RawLine]:
     parts = data.split(b"\n")
     if parts[-1] == b"":
         parts.pop()
+    if b"\r" not in data:
+        return list(map(RawLine, range(first, first + len(parts)), parts))
     return [RawLine(number, _strip_cr(part)) for number, part in enumerate(parts, first)]
 
 
@@ -43,7 +45,13 @@ def _strip_cr(data: bytes) -> bytes:
 
 def decode_lines(raw: Sequence[RawLine], source: str) -> list[Numbered]:
     """Each line decoded as UTF-8; a line that is not UTF-8 is an InputError naming it."""
-    return [Numbered(line.origin, _decode(line, source)) for line in raw]
+    try:  # all at once (UTF-8 never holds a newline byte inside a character)
+        texts = b"\n".join(line.data for line in raw).decode("utf-8").split("\n")
+    except UnicodeDecodeError:
+        return [Numbered(line.origin, _decode(line, source)) for line in raw]
+    if not raw:
+        return []
+    return list(map(Numbered, (line.origin for line in raw), texts))
 
 
 def _decode(line: RawLine, source: str) -> str:
