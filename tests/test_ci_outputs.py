@@ -53,6 +53,19 @@ def test_malformed_waiver_names_the_line(tmp_path: Path) -> None:
     assert err.strip() == (f"pte-check: error: {bad}:1: a waiver needs a reason")
 
 
+def test_waiver_line_numbers_count_lf_and_crlf_not_a_lone_cr(tmp_path: Path) -> None:
+    from pte_check.compare.waivers import load
+    from pte_check.errors import InputError
+    crlf = tmp_path / "crlf.toml"
+    crlf.write_bytes(b'# seed\r\n\r\n[[waive]]\r\nrule = "return-changed"\r\nreason = "x"\r\n')
+    assert [w.line for w in load(str(crlf))] == [3]
+    lone = tmp_path / "cr.toml"
+    lone.write_bytes(b'# seed\n[[waive]]\rrule = "return-changed"\nreason = "x"\n')
+    with pytest.raises(InputError) as error:
+        load(str(lone))
+    assert error.value.line == 2
+
+
 @pytest.mark.parametrize("case", sorted(p.name for p in CASES.iterdir()))
 def test_sarif_validates(case: str) -> None:
     inputs = sorted(str(p) for p in (CASES / case).iterdir() if p.name.startswith("input"))

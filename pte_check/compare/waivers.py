@@ -51,7 +51,9 @@ def _entry_lines(text: str) -> list[int]:
 def load(path: str) -> tuple[Waiver, ...]:
     """Read a waiver file; any problem is an InputError naming the line."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        # bytes decoded as they are (no newline translation): TOML's newlines are LF and CRLF,
+        # so a lone CR is an error at its own line, not a line break
+        text = Path(path).read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise InputError(path, None, f"cannot read the waiver file: {error}") from None
     try:
