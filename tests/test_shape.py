@@ -36,25 +36,12 @@ def test_any_change_of_what_runs_changes_the_shape() -> None:
         assert _shape(changed) != _shape(BODY), changed
 
 
-SERIES = """From 1 Mon Sep 17 00:00:00 2001
-From: A <a@example.org>
-Subject: [PATCH 1/2] mm: should_fault_around() never
-
----
---- a/mm/memory.c
-+++ b/mm/memory.c
-@@ -4500,5 +4500,5 @@ static inline bool should_fault_around(struct vm_fault *vmf)
-{FIRST}
-From 2 Mon Sep 17 00:00:00 2001
-From: A <a@example.org>
-Subject: [PATCH 2/2] mm: should_fault_around() again
-
----
---- a/mm/memory.c
-+++ b/mm/memory.c
-@@ -4500,5 +4500,5 @@ static inline bool should_fault_around(struct vm_fault *vmf)
-{SECOND}
-"""
+def _mail(number: int, subject: str, hunk: str) -> str:
+    return (f"From {number} Mon Sep 17 00:00:00 2001\nFrom: A <a@example.org>\n"
+            f"Subject: [PATCH {number}/2] mm: {subject}\n\n---\n"
+            "--- a/mm/memory.c\n+++ b/mm/memory.c\n"
+            "@@ -4500,5 +4500,5 @@ static inline bool should_fault_around(struct vm_fault *vmf)\n"
+            f"{hunk}\n")
 
 
 def test_each_patch_of_a_series_starts_from_the_explorations_of_the_one_before(monkeypatch) -> None:
@@ -64,7 +51,8 @@ def test_each_patch_of_a_series_starts_from_the_explorations_of_the_one_before(m
     context = [" " + line for line in text[-5:-2]]
     first = "\n".join([*context, "-" + old, "+" + new, " }"])
     second = "\n".join([*context, "-" + new, "+" + old, " }"])
-    series = read_text(SERIES.replace("{FIRST}", first).replace("{SECOND}", second), "s.mbox")
+    series = read_text(_mail(1, "should_fault_around() never", first)
+                       + _mail(2, "should_fault_around() again", second), "s.mbox")
     explored: list[tuple[str, str]] = []
     real = pipeline.explore
 
