@@ -211,6 +211,10 @@ def _pte_alloc_one(site: Site, world: World, args: list[Value]) -> Results:
 
 @primitive("do_set_pmd")
 def _do_set_pmd(site: Site, world: World, args: list[Value]) -> Results:
+    """do_set_pmd() (mm/memory.c, 6.4 and 6.5 alike): maps a folio with a huge PMD.  Only on a
+    none PMD (after another CPU's change too) may it map (0, the PMD becomes a huge one, the
+    folio reference passes to the mapping); otherwise, or when the folio or the VMA does not
+    allow it, VM_FAULT_FALLBACK and nothing changed."""
     world.event("do_set_pmd() tried")
     results: Results = []
     for w in race_point(world, site, "do_set_pmd()"):
@@ -234,7 +238,11 @@ def _do_set_pmd(site: Site, world: World, args: list[Value]) -> Results:
 # page tables -------------------------------------------------------------------------------
 
 def _map_table(site: Site, world: World, args: list[Value], lock: bool, ptl_arg: int) -> Results:
-    """pte_offset_map*(): a mapped PTE when the PMD is a page table; NULL or a bug otherwise."""
+    """pte_offset_map(), pte_offset_map_nolock() and pte_offset_map_lock() (include/linux/mm.h
+    and mm/pgtable-generic.c), all through __pte_offset_map(): a mapped PTE (and, for _lock,
+    the page-table lock held) when the PMD is a page table.  Otherwise: under the 6.4
+    contract the caller must have excluded it (a contract fault); from 6.5 NULL, a bad PMD
+    being cleared first (pmd_clear_bad()).  Another CPU may change the PMD just before."""
     results: Results = []
     for w in race_point(world, site, f"{site.name}()"):
         kind = w.pmd
@@ -340,7 +348,10 @@ def _new_folio(w: World) -> Value:
 
 @primitive("first_map_page", "next_map_page", "next_uptodate_folio", "next_uptodate_page")
 def _next_folio(site: Site, world: World, args: list[Value]) -> Results:
-    """The next up-to-date folio of the range, locked and referenced; NULL at the end."""
+    """first_map_page()/next_map_page() over next_uptodate_page() (mm/filemap.c, 6.4 and 6.5;
+    next_uptodate_folio() where the name changed later): the next folio of the range that is
+    up to date and not under I/O, locked and with a reference taken; NULL when the range holds
+    no more."""
     return choose(world, site, "next folio in range",
                   [("folio", _new_folio), ("none", lambda w: Null())], terminal="none")
 
