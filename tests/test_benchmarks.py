@@ -36,19 +36,21 @@ def test_quick_benchmark_completes_every_workload(tmp_path: Path) -> None:
         assert wall["min"] <= wall["median"] <= wall["max"] and wall["median"] > 0, name
         assert workload["peak_memory_mb"]["max"] > 0, name
 
-    for name in ("series", "mbox", "diff"):
+    for name in ("series", "mbox", "diff", "large_mbox"):
         facts = workloads[name]["extra"]
         assert facts["patches"] == (workloads[name]["size"].get("patches") or 1), name
         assert facts["exit_codes"] == [facts["exit_codes"][0]]
     assert workloads["diff"]["size"]["hunks"] > 0
+    assert workloads["large_mbox"]["size"]["patches"] > 1
+    assert set(workloads["large_mbox_inprocess"]["parts_s"]) == {"read", "analyse"}
     states = [k for k in workloads["fault_path"]["parts_s"] if k.startswith("state:")]
     assert len(states) == 6  # one per PMD kind
     for name in ("tree_50", "tree_300", "fault_path"):
         assert set(workloads[name]["parts_s"]) >= {"lower", "explore"}, name
 
     assert {t["id"] for t in results["targets"]} == {
-        "series", "diff_ratio", "tree_300", "startup", "mbox_memory", "fault_path_state",
-        "fault_path_mean"}
+        "series", "diff_ratio", "tree_300", "startup", "mbox_memory", "large_mbox_memory",
+        "fault_path_state", "fault_path_mean"}
     for target in results["targets"]:
         assert target["actual"] is not None and target["met"] in (True, False), target
     assert "diff / diff_unidiff (both subprocesses)" in results["ratios"]
