@@ -189,7 +189,7 @@ class _Summaries:
         return len(self.entries)
 
 
-_SUMMARIES = _Summaries(limit=10_000, largest=300)
+_SUMMARIES = _Summaries(limit=6_000, largest=300)
 
 
 def _rename_result(caller: World, value: Value) -> Value:
