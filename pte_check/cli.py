@@ -274,7 +274,8 @@ def model() -> None:
 
 @model.command("list")
 def model_list() -> None:
-    """The modelled functions, the kernel file of each and the versions modelled."""
+    """The modelled functions, the kernel file of each and the versions modelled; then the
+    functions modelled by their contract."""
     from pte_check.model import catalog
 
     rows: dict[str, tuple[str, list[str]]] = {}
@@ -285,6 +286,11 @@ def model_list() -> None:
     for name in sorted(rows, key=lambda n: (rows[n][0], n)):
         file, versions = rows[name]
         click.echo(f"{file:14} {name + '()':28} {', '.join(versions)}")
+    contracts = ", ".join(c for c in _CONTRACTS if c != "newest")
+    click.echo("\nBy contract (what they return and do, per contract; pte_check/model/"
+               "primitives.py):")
+    for name, file in sorted(catalog.CONTRACT_FUNCTIONS.items(), key=lambda kv: (kv[1], kv[0])):
+        click.echo(f"{file:24} {name + '()':28} contracts {contracts}")
 
 
 @model.command("show")

@@ -105,3 +105,18 @@ def test_json_is_byte_identical_across_hash_seeds(tmp_path: Path) -> None:
         assert done.returncode == 1, done.stderr
         outputs.append(done.stdout)
     assert outputs[0] == outputs[1]
+
+
+def test_model_list_names_every_function_and_each_contract_function() -> None:
+    from pte_check.model import catalog
+    from pte_check.model.primitives import PRIMITIVES
+    result = CliRunner().invoke(main, ["model", "list"])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert "mm/memory.c    handle_mm_fault()            6.4, 6.5 (= 6.4)" in lines
+    assert "mm/filemap.c   filemap_map_pages()          6.4, 6.5" in lines
+    assert ("mm/memory.c              do_set_pmd()                 contracts 6.4, 6.5, 6.6"
+            in lines)
+    for name in catalog.CONTRACT_FUNCTIONS:
+        assert name in PRIMITIVES, name  # each one listed has a contract in the model
+        assert any(f" {name}() " in line for line in lines), name

@@ -126,6 +126,16 @@ SCENARIOS_OF: Mapping[str, tuple[str, ...]] = {
 
 # Where a changed outcome is also reported on its way up: the handler of each kind of fault
 # (what it does next decides whether ->fault() runs), besides the fault as a whole.
+# Fault-path kernel functions the model describes by their contract (in Python, in
+# pte_check/model/primitives.py) rather than by a rendering of their body: what each returns and
+# does to the PMD and to what is held, per contract version.
+CONTRACT_FUNCTIONS: Mapping[str, str] = {
+    "pte_offset_map": "include/linux/mm.h", "pte_offset_map_lock": "include/linux/mm.h",
+    "pte_offset_map_nolock": "mm/pgtable-generic.c", "pmd_install": "mm/memory.c",
+    "pte_alloc": "include/linux/mm.h", "do_set_pmd": "mm/memory.c",
+    "next_uptodate_page": "mm/filemap.c", "pmd_trans_unstable": "include/linux/pgtable.h",
+    "pmd_devmap_trans_unstable": "include/linux/pgtable.h",
+}
 HANDLERS = frozenset({"do_read_fault", "do_cow_fault", "do_shared_fault", "do_anonymous_page"})
 
 
