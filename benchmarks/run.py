@@ -493,12 +493,17 @@ def bench_fault_path(b: Bench) -> None:
 
 
 def _clear_summaries() -> None:
-    """Empty the explorer's process-wide callee-summary cache, so every run starts cold."""
+    """Empty the explorer's process-wide callee-summary cache and the cache of lowered function
+    texts, so every run starts cold."""
     from pte_check.explore import machine
+    from pte_check.lowering import lower
 
     cache = getattr(machine, "_SUMMARIES", None)
     if cache is not None:
         cache.clear()
+    clear = getattr(lower.lower_function, "cache_clear", None)
+    if clear is not None:
+        clear()
 
 
 WORKLOADS: dict[str, Callable[[Bench], None]] = {
