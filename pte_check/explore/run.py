@@ -72,7 +72,7 @@ def _explore(functions: Mapping[str, ir.Function], name: str, contract: Contract
                 dropped = machine.dropped
                 ends = [PathEnd(kind, w, v, scenario) for w, v in machine.run(name, world, args)]
                 for end in ends:
-                    end.world.forget_key()
+                    end.world.finish()
                 if not ends and machine.dropped > dropped:
                     starved.append((kind, scenario.name))
                 paths += ends

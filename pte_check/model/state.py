@@ -131,6 +131,13 @@ class World:
         """Drop the cached parts of key() (a world kept for long need not keep them)."""
         self._forget()
 
+    def finish(self) -> None:
+        """The world at the end of an explored path: what outcomes are read from is kept (the
+        PMD, race, held, events, choices, fault and trace); memory and counters, which only
+        running code reads, and the cached key are dropped."""
+        self.mem, self.counts = {}, {}
+        self._forget()
+
     def _forget(self) -> None:
         """Drop the cached parts of key() (after held, mem or counts changed)."""
         self._held_key: frozenset[object] | None = None
