@@ -72,6 +72,7 @@ def _analyse_series(series: PatchSeries, options: Options, progress: Progress | 
         reports.append(report)
     net = None
     EXPLORED.next_patch()
+    EXPLORED.keeping = False  # nothing follows the series' net effect
     if len(series.patches) > 1:
         originals = getattr(provider, "original_functions", None)
         if originals is not None:  # a tree reads its files as the patches name them
@@ -295,12 +296,13 @@ class _Explorations:
     def __init__(self) -> None:
         self.previous: dict[object, Exploration] = {}
         self.current: dict[object, Exploration] = {}
+        self.keeping = True
 
     def next_patch(self) -> None:
         self.previous, self.current = self.current, {}
 
     def clear(self) -> None:
-        self.previous, self.current = {}, {}
+        self.previous, self.current, self.keeping = {}, {}, True
 
     def get(self, key: object, compute: Callable[[], Exploration], keep: bool) -> Exploration:
         """The exploration under key, computed unless kept; kept for the next patch if `keep`
@@ -310,7 +312,7 @@ class _Explorations:
             found = compute()
         elif not keep:
             keep = True
-        if keep:
+        if keep and self.keeping:
             self.current[key] = found
         return found
 
