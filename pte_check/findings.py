@@ -16,7 +16,7 @@ class Status(enum.Enum):
     ERROR = "error"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceRef:
     """A place in an input file (the patch, mail or reply)."""
 
@@ -24,7 +24,7 @@ class SourceRef:
     line: int | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Step:
     """One source line on a witness path; `line` is the kernel line where it is known."""
 
@@ -34,7 +34,7 @@ class Step:
     note: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Outcome:
     """What a caller can observe of one path, spelled in the kernel's words."""
 
@@ -45,7 +45,7 @@ class Outcome:
     path: tuple[Step, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HunkRef:
     """The hunk responsible for a finding."""
 
@@ -56,7 +56,7 @@ class HunkRef:
     new_start: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One behavioural difference (or one thing not analysed)."""
 
