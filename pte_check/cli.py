@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import click
@@ -253,15 +253,20 @@ def _emit(report: Report, fmt: str, output: str | None) -> None:
         from pte_check.report.text import render_to
         render_to(Console(highlight=False, markup=False), report)
         return
-    text = formatter(Format(fmt))(report)
+    if fmt == "json":  # written a patch at a time: a long series' report is never held whole
+        from pte_check.report.json import chunks
+        pieces: Iterable[str] = chunks(report)
+    else:
+        pieces = (formatter(Format(fmt))(report),)
     if output:
         try:
             with open(output, "w", encoding="utf-8") as handle:
-                handle.write(text)
+                handle.writelines(pieces)
         except OSError as error:
             raise PteCheckError(f"{output}: cannot write the report: {error.strerror}") from None
     else:
-        click.echo(text, nl=False)
+        for piece in pieces:
+            click.echo(piece, nl=False)
     if fmt == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
         with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as summary:
             summary.write(formatter(Format.MARKDOWN)(report))

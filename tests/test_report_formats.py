@@ -25,3 +25,15 @@ def test_renders_every_report_the_same_way_twice(fmt: Format, name: str) -> None
     assert isinstance(first, str)
     assert first == render(_REPORTS[name]())
     assert first == "" or first.endswith("\n")
+
+
+def test_json_written_a_patch_at_a_time_is_the_whole_document() -> None:
+    import json
+
+    from pte_check.report import json as report_json
+    for make in (empty_report, seed_report, series_report):
+        report = make()
+        whole = json.dumps(report_json.document(report), indent=2, ensure_ascii=False) + "\n"
+        pieces = list(report_json.chunks(report))
+        assert "".join(pieces) == whole, make.__name__
+        assert len(pieces) == (len(report.patches) + 2 if report.patches else 1), make.__name__

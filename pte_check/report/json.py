@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from pte_check.findings import Finding, Outcome, PatchReport, Report, Step
@@ -79,13 +80,13 @@ def _patchwork(p: PatchReport) -> dict[str, str]:
             "description": counts or quiet}
 
 
-def document(report: Report) -> dict[str, Any]:
-    """The whole report as plain JSON data."""
+def document(report: Report, patches: list[Any] | None = None) -> dict[str, Any]:
+    """The whole report as plain JSON data (`patches` in place of the patches' own, if given)."""
     s = report.summary
     return {
         "tool": {"name": "pte-check", "version": report.version},
         "schema_version": SCHEMA_VERSION,
-        "patches": [patch(p) for p in report.patches],
+        "patches": [patch(p) for p in report.patches] if patches is None else patches,
         "summary": {
             "patches": s.patches, "analysed": s.analysed, "incomplete": s.incomplete,
             "errors": s.errors, "findings": s.findings, "waived": s.waived,
@@ -97,4 +98,23 @@ def document(report: Report) -> dict[str, Any]:
 
 
 def render(report: Report) -> str:
-    return json.dumps(document(report), indent=2, ensure_ascii=False) + "\n"
+    return "".join(chunks(report))
+
+
+_MARK = "\0pte-check: the patches go here\0"
+
+
+def chunks(report: Report) -> Iterator[str]:
+    """The JSON report in pieces, one patch at a time, so that a long series' report is never
+    held whole (a 500-patch series makes 49 MB of JSON); the pieces join to exactly what
+    json.dumps of document() gives, since the encoder's indentation only adds up."""
+    if not report.patches:
+        yield json.dumps(document(report), indent=2, ensure_ascii=False) + "\n"
+        return
+    text = json.dumps(document(report, [_MARK]), indent=2, ensure_ascii=False) + "\n"
+    head, tail = text.split("    " + json.dumps(_MARK, ensure_ascii=False), 1)
+    yield head
+    for index, one in enumerate(report.patches):
+        encoded = json.dumps(patch(one), indent=2, ensure_ascii=False)
+        yield (",\n" if index else "") + "\n".join("    " + line for line in encoded.split("\n"))
+    yield tail
