@@ -307,12 +307,9 @@ class _Explorations:
     def get(self, key: object, compute: Callable[[], Exploration], keep: bool) -> Exploration:
         """The exploration under key, computed unless kept; kept for the next patch if `keep`
         (the code after this patch) or if it was found kept (still the code as it is)."""
-        found = self.current.get(key) or self.previous.get(key)
-        if found is None:
-            found = compute()
-        elif not keep:
-            keep = True
-        if keep and self.keeping:
+        kept = self.current.get(key) or self.previous.get(key)
+        found = kept or compute()
+        if (keep or kept is not None) and self.keeping:
             self.current[key] = found
         return found
 

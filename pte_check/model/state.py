@@ -127,10 +127,6 @@ class World:
         self.prefix = ""
         self._forget()
 
-    def forget_key(self) -> None:
-        """Drop the cached parts of key() (a world kept for long need not keep them)."""
-        self._forget()
-
     def finish(self) -> None:
         """The world at the end of an explored path: what outcomes are read from is kept (the
         PMD, race, held, events, choices, fault and trace); memory and counters, which only
