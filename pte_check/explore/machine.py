@@ -11,8 +11,8 @@ from pte_check.findings import Step
 from pte_check.lowering import ir
 from pte_check.model.contract import Contract
 from pte_check.model.kernel import callee_name
-from pte_check.model.primitives import PRIMITIVES, Site
-from pte_check.model.state import World, _Trace
+from pte_check.model.primitives import PRIMITIVES, READS_PMD, Site
+from pte_check.model.state import RaceAhead, World, _Trace
 from pte_check.model.values import TOP, Int, Ptr, Value, truth
 
 # (next pc, or None when the function returned; locals; world; the value returned)
@@ -23,8 +23,9 @@ class Machine:
     """Runs functions of one version of the code under one contract; callees run inline."""
 
     def __init__(self, functions: Mapping[str, ir.Function], contract: Contract,
-                 indirect: Mapping[str, str], budget: Budget) -> None:
+                 indirect: Mapping[str, str], budget: Budget, share: bool = True) -> None:
         self.functions = functions
+        self.share = share  # share rests between paths (shared_rest); off only to check it
         self.contract = contract
         self.indirect = indirect
         self.budget = budget
@@ -36,6 +37,9 @@ class Machine:
         self._closures: dict[str, str] = {}
         self._joins: dict[str, frozenset[int]] = {}
         self._steps: dict[tuple[str, int, str], Step] = {}
+        self._rests: dict[tuple[object, ...], _Rest] = {}
+        self._racing: set[tuple[str, int]] = set()
+        self._pmd_reads: dict[str, frozenset[int]] = {}
 
     def closure(self, name: str) -> str:
         """A digest of a function's text and of every modelled function it can reach."""
@@ -60,6 +64,50 @@ class Machine:
             elif hasattr(node, "__dataclass_fields__"):
                 todo.extend(getattr(node, f) for f in node.__dataclass_fields__)
         return names
+
+    def reaches_pmd_read(self, function: ir.Function) -> frozenset[int]:
+        """The instructions from which a read of the PMD (a race point) may be reached within
+        the function: a call to a primitive that reads it or to a modelled function that may,
+        or `*` applied to something named pmd.  A prediction, not a proof: where it says no
+        and a read comes, the exploration notices (RaceAhead) and explores that rest again."""
+        found = self._pmd_reads.get(function.digest)
+        if found is not None:
+            return found
+        self._pmd_reads[function.digest] = frozenset()  # recursion guard
+        reading = {pc for pc, instr in enumerate(function.code) if self._reads_pmd(instr)}
+        preds: dict[int, list[int]] = {}
+        for pc, instr in enumerate(function.code):
+            nexts = _targets(instr)
+            if not isinstance(instr, (ir.Return, ir.Jump)):
+                nexts = nexts + [pc + 1]
+            for nxt in nexts:
+                preds.setdefault(nxt, []).append(pc)
+        todo = list(reading)
+        while todo:
+            for pc in preds.get(todo.pop(), ()):
+                if pc not in reading:
+                    reading.add(pc)
+                    todo.append(pc)
+        found = self._pmd_reads[function.digest] = frozenset(reading)
+        return found
+
+    def _reads_pmd(self, instr: ir.Instr) -> bool:
+        todo: list[object] = [instr]
+        while todo:
+            node = todo.pop()
+            if isinstance(node, ir.Call):
+                name = callee_name(node.func)
+                target = self.indirect.get(name, name)
+                if name in READS_PMD or (target in self.functions and 0 in
+                                         self.reaches_pmd_read(self.functions[target])):
+                    return True
+            elif isinstance(node, ir.Deref) and "pmd" in repr(node.expr):
+                return True
+            if isinstance(node, tuple):
+                todo.extend(node)
+            elif hasattr(node, "__dataclass_fields__"):
+                todo.extend(getattr(node, f) for f in node.__dataclass_fields__)
+        return False
 
     def joins(self, function: ir.Function) -> frozenset[int]:
         """Instructions more than one path can reach: jump targets and the function's start."""
@@ -127,6 +175,54 @@ class Machine:
         self.opaque |= summary.opaque
         return [(world.after_call(w), _rename_result(world, v)) for w, v in summary.results]
 
+    def shared_rest(self, frame: Frame, pc: int, loc: Locals, frozen: frozenset[object],
+                    world: World) -> list[tuple[World, Value]]:
+        """The rest of a frame from a join, shared by every path that reaches it in the same
+        state.  What a path has recorded (its choices, events, race and witness) is history:
+        no instruction reads it, so paths that differ only there run the same way from here.
+        Nor does the number of races left matter where no read of the PMD lies ahead: such a
+        rest is explored with it unknown (-1), which a read of the PMD would abort.  The rest
+        is explored once from the state without history; each path gets its results with its
+        own history, races left and witness put back (World.rejoin)."""
+        neutral = world.without_history()
+        races = world.races_left
+        common = (frame.function.digest, pc, frozen, world.prefix, world.entry_held,
+                  neutral.trace.step if isinstance(neutral.trace, _Trace) else None)
+        keys = [_rest_key(common, neutral, -1)]
+        if races >= 0:
+            keys.append(_rest_key(common, neutral, races))
+        rest = next((self._rests[k] for k in keys if k in self._rests), None)
+        if rest is None:
+            rest = self._explore_rest(frame, pc, loc, neutral, races)
+            self._rests[keys[0] if rest.free else keys[-1]] = rest
+        else:
+            self.dropped += rest.dropped
+        return [(world.rejoin(result, rest.free), value) for result, value in rest.results]
+
+    def _explore_rest(self, frame: Frame, pc: int, loc: Locals, neutral: World,
+                      races: int) -> _Rest:
+        """Explore a rest with the races left unknown where the PMD is not read ahead (as
+        predicted, and checked as it runs), else with the path's own number."""
+        place = (frame.function.digest, pc)
+        unknown = races < 0 or (pc not in self.reaches_pmd_read(frame.function)
+                                and place not in self._racing)
+        dropped = self.dropped
+        if unknown:
+            start = neutral.fork()
+            start.races_left = -1
+            try:
+                results = Frame(self, frame.function).run_from(pc, dict(loc), start, True)
+                return _Rest(results, self.dropped - dropped, True)
+            except RaceAhead:
+                if races < 0:
+                    raise  # the path that set the races left unknown explores it again
+                self._racing.add(place)
+                self.dropped = dropped  # the aborted attempt's paths are explored again
+        start = neutral.fork()
+        start.races_left = races
+        results = Frame(self, frame.function).run_from(pc, dict(loc), start, True)
+        return _Rest(results, self.dropped - dropped, False)
+
     def _frame(self, function: ir.Function, world: World,
                args: list[Value]) -> list[tuple[World, Value]]:
         self.depth += 1
@@ -142,6 +238,27 @@ def _targets(instr: ir.Instr) -> list[int]:
     if isinstance(instr, ir.Switch):
         return [t for _, t in instr.cases] + [instr.default]
     return []
+
+
+def _rest_key(common: tuple[object, ...], neutral: World, races: int) -> tuple[object, ...]:
+    """What a rest explored with this number of races left depends on: the place, the locals,
+    the state without history, and every counter (object numbers included); the counts of
+    PMD reads only while races may come, since they only number race points."""
+    neutral.races_left = races
+    counts = frozenset(item for item in neutral.counts.items()
+                       if races > 0 or not item[0].startswith("read:"))
+    return common + (neutral.key(), counts)
+
+
+class _Rest:
+    """The paths from one state of a frame to its end, explored once for many paths."""
+
+    __slots__ = ("dropped", "free", "results")
+
+    def __init__(self, results: list[tuple[World, Value]], dropped: int, free: bool) -> None:
+        self.results = results
+        self.dropped = dropped
+        self.free = free  # explored with the races left unknown: valid for any number
 
 
 class _Summary:
@@ -215,7 +332,14 @@ class Frame:
     def run(self, world: World, args: list[Value]) -> list[tuple[World, Value]]:
         params = self.function.params
         loc: Locals = {p: (args[i] if i < len(args) else TOP) for i, p in enumerate(params)}
-        work: list[tuple[int, Locals, World]] = [(0, loc, world)]
+        return self.run_from(0, loc, world)
+
+    def run_from(self, pc: int, loc: Locals, world: World,
+                 shared: bool = False) -> list[tuple[World, Value]]:
+        """Every path from one state of this frame to the function's end (`shared`: this
+        state's rest is the one Machine.shared_rest() shares)."""
+        work: list[tuple[int, Locals, World]] = [(pc, loc, world)]
+        start = world if shared else None
         seen: set[tuple[object, ...]] = set()
         finished: set[tuple[object, ...]] = set()
         results: list[tuple[World, Value]] = []
@@ -223,10 +347,19 @@ class Frame:
         while work:
             pc, loc, world = work.pop()
             if pc in joins:  # only where paths meet can two of them be the same
-                key = (pc, frozenset(loc.items()), world.key())
+                frozen = frozenset(loc.items())
+                key = (pc, frozen, world.key())
                 if key in seen:
                     continue
                 seen.add(key)
+                if world is not start and self.machine.share and (
+                        world.env or world.events or world.race is not None):
+                    for world2, value in self.machine.shared_rest(self, pc, loc, frozen, world):
+                        ended = (world2.key(), value)
+                        if ended not in finished:
+                            finished.add(ended)
+                            results.append((world2, value))
+                    continue
             self.machine.meter.tick()
             for nxt, loc2, world2, value in self.step(pc, loc, world):
                 if nxt is None or world2.fault:

@@ -41,25 +41,28 @@ class Exploration:
 
 def explore(functions: Mapping[str, ir.Function], name: str, contract: Contract,
             budget: Budget, races: int = 1,
-            within: tuple[str, ...] | None = None) -> Exploration:
+            within: tuple[str, ...] | None = None, share: bool = True) -> Exploration:
     """Run `name` from each PMD kind under each scenario it is reached in (only those in
     `within`, when given), other CPUs changing the PMD at most `races` times per path.
 
     Exploring allocates many small objects and few reference cycles, so the cyclic garbage
     collector, which would otherwise run every few hundred allocations and halve the speed,
-    waits until the exploration is over."""
+    waits until the exploration is over.  `share`: let paths in the same state share the
+    exploration of what follows (Machine.shared_rest); turning it off changes nothing but the
+    time taken, which tests check."""
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _explore(functions, name, contract, budget, races, within)
+        return _explore(functions, name, contract, budget, races, within, share)
     finally:
         if collecting:
             gc.enable()
 
 
 def _explore(functions: Mapping[str, ir.Function], name: str, contract: Contract,
-             budget: Budget, races: int, within: tuple[str, ...] | None) -> Exploration:
-    machine = Machine(functions, contract, catalog.INDIRECT, budget)
+             budget: Budget, races: int, within: tuple[str, ...] | None,
+             share: bool) -> Exploration:
+    machine = Machine(functions, contract, catalog.INDIRECT, budget, share)
     function = functions[name]
     paths: list[PathEnd] = []
     starved: list[tuple[PmdKind, str]] = []

@@ -9,7 +9,7 @@ from pte_check.model import pmd as pmdmod
 from pte_check.model.contract import Contract
 from pte_check.model.pmd import PmdKind
 from pte_check.model.resources import Resource
-from pte_check.model.state import Fault, Race, World
+from pte_check.model.state import Fault, Race, RaceAhead, World
 from pte_check.model.values import FALSE, PMD_PTR, TOP, TRUE, Int, Null, PmdVal, Ptr, Ref, Value
 from pte_check.model.vmfault import FAULT_FLAGS, FLAGS
 
@@ -29,14 +29,18 @@ class Site:
 
 Primitive = Callable[[Site, World, list[Value]], Results]
 PRIMITIVES: dict[str, Primitive] = {}
+# Primitives that read the PMD through race_point(), where another CPU's change may strike.
+READS_PMD: set[str] = set()
 # Oracles whose later occurrences on one path are forced to their terminal value (loop bound).
 ORACLE_CAP = 2
 
 
-def primitive(*names: str) -> Callable[[Primitive], Primitive]:
+def primitive(*names: str, reads_pmd: bool = False) -> Callable[[Primitive], Primitive]:
     def register(func: Primitive) -> Primitive:
         for name in names:
             PRIMITIVES[name] = func
+        if reads_pmd:
+            READS_PMD.update(names)
         return func
     return register
 
@@ -85,9 +89,11 @@ def _ordinal(n: int) -> str:
 
 def race_point(world: World, site: Site, what: str) -> list[World]:
     """The PMD is read here: without a race, or after each change another CPU may make."""
+    if world.races_left < 0:
+        raise RaceAhead(what)
     n = world.bump(f"read:{site.function}:{what}")
     worlds = [world]
-    if world.races_left <= 0:
+    if world.races_left == 0:
         return worlds
     point = f"the {_ordinal(n)}{what} in {site.function}()"
     retraction = site.contract.retraction and retractable(world)
@@ -157,7 +163,7 @@ for _name in pmdmod.predicate_names():
 
 
 @primitive("pmd_trans_unstable", "pmd_none_or_trans_huge_or_clear_bad",
-           "pmd_devmap_trans_unstable")
+           "pmd_devmap_trans_unstable", reads_pmd=True)
 def _unstable(site: Site, world: World, args: list[Value]) -> Results:
     results: Results = []
     for w in race_point(world, site, f"{site.name}()"):
@@ -170,7 +176,7 @@ def _unstable(site: Site, world: World, args: list[Value]) -> Results:
     return results
 
 
-@primitive("pmd_install")
+@primitive("pmd_install", reads_pmd=True)
 def _pmd_install(site: Site, world: World, args: list[Value]) -> Results:
     results: Results = []
     for w in race_point(world, site, "pmd_install()"):
@@ -184,7 +190,7 @@ def _pmd_install(site: Site, world: World, args: list[Value]) -> Results:
     return results
 
 
-@primitive("pte_alloc")
+@primitive("pte_alloc", reads_pmd=True)
 def _pte_alloc(site: Site, world: World, args: list[Value]) -> Results:
     """Installs a page table if the PMD is still none under the lock; fails only allocating."""
     def ok(w: World) -> Value:
@@ -209,7 +215,7 @@ def _pte_alloc_one(site: Site, world: World, args: list[Value]) -> Results:
     ])
 
 
-@primitive("do_set_pmd")
+@primitive("do_set_pmd", reads_pmd=True)
 def _do_set_pmd(site: Site, world: World, args: list[Value]) -> Results:
     """do_set_pmd() (mm/memory.c, 6.4 and 6.5 alike): maps a folio with a huge PMD.  Only on a
     none PMD (after another CPU's change too) may it map (0, the PMD becomes a huge one, the
@@ -267,17 +273,17 @@ def _map_table(site: Site, world: World, args: list[Value], lock: bool, ptl_arg:
     return results
 
 
-@primitive("pte_offset_map_lock")
+@primitive("pte_offset_map_lock", reads_pmd=True)
 def _pte_offset_map_lock(site: Site, world: World, args: list[Value]) -> Results:
     return _map_table(site, world, args, lock=True, ptl_arg=3)
 
 
-@primitive("pte_offset_map_nolock")
+@primitive("pte_offset_map_nolock", reads_pmd=True)
 def _pte_offset_map_nolock(site: Site, world: World, args: list[Value]) -> Results:
     return _map_table(site, world, args, lock=False, ptl_arg=3)
 
 
-@primitive("pte_offset_map")
+@primitive("pte_offset_map", reads_pmd=True)
 def _pte_offset_map(site: Site, world: World, args: list[Value]) -> Results:
     return _map_table(site, world, args, lock=False, ptl_arg=99)
 
@@ -522,7 +528,7 @@ def _ptep_get(site: Site, world: World, args: list[Value]) -> Results:
     return bad if bad is not None else [(world, TOP)]
 
 
-@primitive("pmdp_get_lockless")
+@primitive("pmdp_get_lockless", reads_pmd=True)
 def _pmdp_get_lockless(site: Site, world: World, args: list[Value]) -> Results:
     if arg(args, 0) != PMD_PTR:
         return [(world, TOP)]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pte_check.findings import Step
 from pte_check.model.pmd import PmdChange, PmdKind
 from pte_check.model.resources import Resource
-from pte_check.model.values import TOP, Ptr, Value
+from pte_check.model.values import TOP, Ptr, Top, Value
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,11 @@ class Race:
     @property
     def words(self) -> str:
         return f"{self.change.words} before {self.point}"
+
+
+class RaceAhead(Exception):
+    """A path explored with its races left unknown (-1) came to a read of the PMD, where the
+    answer matters: its rest must be explored knowing it."""
 
 
 @dataclass(frozen=True)
@@ -172,6 +177,12 @@ class World:
         return self.mem.get(key, TOP)
 
     def store(self, key: str, value: Value) -> None:
+        """Store a value; an unknown value is not kept (a key never stored reads unknown)."""
+        if value is TOP or isinstance(value, Top):
+            if key in self.mem:
+                del self.mem[key]
+                self._mem_key = None
+            return
         self.mem[key] = value
         self._mem_key = None
 
@@ -189,6 +200,7 @@ class World:
         objects it creates named apart ('folio#c1'), so that its results can be reused."""
         sub = self.fork()
         sub.env, sub.counts, sub.events, sub.trace, sub.prefix = (), {}, (), None, "c"
+        sub.race = None
         sub._counts_key = None
         return sub
 
@@ -217,9 +229,41 @@ class World:
         out.events = self.events + tuple(e for e in result.events if e not in self.events)
         out.trace = _Splice(result.trace, self.trace) if result.trace is not None else self.trace
         out.prefix, out.entry_objs, out.entry_held = self.prefix, self.entry_objs, self.entry_held
+        if out.race is None:
+            out.race = self.race
         out._counts_key = None
         if renames:
             out._held_key = out._mem_key = None
+        return out
+
+    def without_history(self) -> World:
+        """This world without what no instruction reads: its race, events and choices, and
+        its witness but for the last step (which decides whether the next step repeats it)."""
+        out = self.fork()
+        out.race, out.events, out.env = None, (), ()
+        out.trace = _Trace(self.trace.step, None) if isinstance(self.trace, _Trace) else None
+        return out
+
+    def rejoin(self, result: World, free: bool) -> World:
+        """A result explored from this world without history (without_history()), with this
+        world's history put back in front of what the result recorded.  `free`: the result
+        was explored with the races left unknown, which it takes from this world, and with
+        them the counts of PMD reads that number race points."""
+        out = result.fork()
+        if out.race is None:
+            out.race = self.race
+        events = self.events
+        out.events = events + tuple(e for e in result.events if e not in events) \
+            if result.events else events
+        out.env = self.env + result.env
+        prefix = self.trace.prev if isinstance(self.trace, _Trace) else self.trace
+        out.trace = _Splice(result.trace, prefix) if result.trace is not None else prefix
+        if free:
+            out.races_left = self.races_left
+            if self.races_left > 0:
+                out.counts = {k: v for k, v in result.counts.items() if not k.startswith("read:")}
+                out.counts.update((k, v) for k, v in self.counts.items() if k.startswith("read:"))
+                out._counts_key = None
         return out
 
     def event(self, words: str) -> None:

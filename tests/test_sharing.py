@@ -1,0 +1,125 @@
+"""Shared rests change nothing but the time taken.
+
+Paths that reach a join in the same state but for their history (choices, events, race,
+witness) share one exploration of what follows, and where no read of the PMD lies ahead the
+rest is shared whatever the number of races left (Machine.shared_rest).  These tests explore
+with and without sharing and demand the same paths, in the same order, with the same
+witnesses, for every modelled function, version and contract, and for code whose read of the
+PMD the prediction misses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pte_check.explore import machine as machine_module
+from pte_check.explore import run as run_module
+from pte_check.explore.budget import Budget
+from pte_check.explore.run import Exploration, explore
+from pte_check.lowering import ir, lower_functions
+from pte_check.model import catalog
+from pte_check.model.contract import CONTRACTS
+from pte_check.model.state import trace_steps
+
+
+def _paths(exploration: Exploration) -> list[tuple[Any, ...]]:
+    out = []
+    for path in exploration.paths:
+        world = path.world
+        out.append((path.initial, path.scenario.name, path.value, world.race, world.races_left,
+                    world.events, world.env, tuple(sorted(world.held.items(), key=repr)),
+                    world.fault, trace_steps(world.trace)))
+    return out
+
+
+def _both(functions: dict[str, ir.Function], name: str, contract: str,
+          races: int) -> tuple[Exploration, Exploration]:
+    results = []
+    for share in (False, True):
+        machine_module._SUMMARIES.clear()
+        results.append(explore(functions, name, CONTRACTS[contract], Budget(), races=races,
+                               share=share))
+    return results[0], results[1]
+
+
+# handle_mm_fault() runs __handle_mm_fault() from the same states: that one is left out.
+CASES = [(version, contract, name)
+         for version in ("6.4", "6.5")
+         for contract in ("6.4", "6.5", "6.6")
+         for name in sorted(catalog.functions(version)) if name != "__handle_mm_fault"]
+
+
+@pytest.mark.parametrize("version, contract, name", CASES,
+                         ids=[f"{v}-{c}-{n}" for v, c, n in CASES])
+def test_sharing_changes_no_path(version: str, contract: str, name: str) -> None:
+    functions = lower_functions("\n\n".join(
+        fn.text for fn in catalog.functions(version).values()))
+    alone, shared = _both(functions, name, contract, races=1)
+    assert alone.incomplete is None and shared.incomplete is None
+    assert _paths(shared) == _paths(alone)
+    # Paths dropped at the loop bound are counted once per exploration of a rest, so the
+    # count may differ; whether any was dropped, and where nothing else was left, may not.
+    assert (shared.dropped > 0) == (alone.dropped > 0) and shared.starved == alone.starved
+    assert shared.states <= alone.states
+
+
+@pytest.mark.parametrize("name", ["filemap_map_pages", "finish_fault", "do_read_fault"])
+def test_sharing_changes_no_path_with_two_races(name: str) -> None:
+    functions = lower_functions("\n\n".join(
+        fn.text for fn in catalog.functions("6.4").values()))
+    alone, shared = _both(functions, name, "6.5", races=2)
+    assert _paths(shared) == _paths(alone)
+    assert shared.states < alone.states
+
+
+def test_shared_seed_explores_fewer_states() -> None:
+    """The saving itself: do_read_fault() from every entry state, one race per path."""
+    functions = lower_functions("\n\n".join(
+        fn.text for fn in catalog.functions("6.4").values()))
+    alone, shared = _both(functions, "do_read_fault", "6.5", races=1)
+    assert _paths(shared) == _paths(alone)
+    assert shared.states * 2 < alone.states
+
+
+HIDDEN_READ = """
+static vm_fault_t hidden_read(struct vm_fault *vmf)
+{
+	pmd_t *where = vmf->pmd;
+	struct folio *folio;
+
+	folio = first_map_page(vmf->vma->vm_file->f_mapping, &xas, 0);
+	if (!folio)
+		return 0;
+	folio_unlock(folio);
+	folio_put(folio);
+	if (pmd_none(*where))
+		return VM_FAULT_NOPAGE;
+	return VM_FAULT_RETRY;
+}
+"""
+
+
+def test_a_read_of_the_pmd_the_prediction_misses_is_explored_again(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`*where` reads the PMD through a local not named after it: the rest after the choice
+    is predicted free of PMD reads, explored with the races left unknown, aborted at the read
+    (RaceAhead) and explored again with them known; the races there are all found."""
+    machines: list[machine_module.Machine] = []
+
+    class Spy(machine_module.Machine):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            machines.append(self)
+
+    monkeypatch.setattr(run_module, "Machine", Spy)
+    functions = lower_functions(HIDDEN_READ)
+    alone, shared = _both(functions, "hidden_read", "6.5", races=1)
+    assert _paths(shared) == _paths(alone)
+    assert machines[-1]._racing and not machines[0]._racing
+    raced = {(p.initial.value, p.world.race.words, getattr(p.value, "value", None))
+             for p in shared.paths if p.world.race is not None}
+    race = "another CPU installs a page table before the pmd_none() in hidden_read()"
+    assert ("none", race, 0x100) not in raced  # VM_FAULT_NOPAGE only while the PMD is none
+    assert ("none", race, 0x400) in raced  # VM_FAULT_RETRY once the table is there
