@@ -242,12 +242,10 @@ def _targets(instr: ir.Instr) -> list[int]:
 
 def _rest_key(common: tuple[object, ...], neutral: World, races: int) -> tuple[object, ...]:
     """What a rest explored with this number of races left depends on: the place, the locals,
-    the state without history, and every counter (object numbers included); the counts of
-    PMD reads only while races may come, since they only number race points."""
+    the state without history (its choices and, while races may come, its reads of the PMD
+    counted) and the objects made, which name the next ones."""
     neutral.races_left = races
-    counts = frozenset(item for item in neutral.counts.items()
-                       if races > 0 or not item[0].startswith("read:"))
-    return common + (neutral.key(), counts)
+    return common + (neutral.key(), frozenset(neutral.objects_made.items()))
 
 
 class _Rest:
@@ -314,7 +312,7 @@ def _rename_result(caller: World, value: Value) -> Value:
     if isinstance(value, Ptr):
         kind, _, number = value.obj.partition("#")
         if number.startswith("c"):
-            base = caller.counts.get("obj:" + kind, 0)
+            base = caller.objects_made.get(kind, 0)
             return Ptr(f"{kind}#{caller.prefix}{base + int(number[1:])}")
     return value
 
@@ -348,24 +346,24 @@ class Frame:
             pc, loc, world = work.pop()
             if pc in joins:  # only where paths meet can two of them be the same
                 frozen = frozenset(loc.items())
-                key = (pc, frozen, world.key())
-                if key in seen:
+                size = len(seen)
+                seen.add((pc, frozen, world.key()))
+                if len(seen) == size:  # the same state came this way before
                     continue
-                seen.add(key)
                 if world is not start and self.machine.share and (
                         world.env or world.events or world.race is not None):
                     for world2, value in self.machine.shared_rest(self, pc, loc, frozen, world):
-                        ended = (world2.key(), value)
-                        if ended not in finished:
-                            finished.add(ended)
+                        size = len(finished)
+                        finished.add((world2.key(), value))
+                        if len(finished) > size:
                             results.append((world2, value))
                     continue
             self.machine.meter.tick()
             for nxt, loc2, world2, value in self.step(pc, loc, world):
                 if nxt is None or world2.fault:
-                    ended = (world2.key(), value)
-                    if ended not in finished:
-                        finished.add(ended)
+                    size = len(finished)
+                    finished.add((world2.key(), value))
+                    if len(finished) > size:
                         results.append((world2, value))
                 else:
                     work.append((nxt, loc2, world2))

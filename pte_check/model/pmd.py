@@ -16,6 +16,10 @@ class PmdKind(enum.Enum):
     MIGRATION = "migration"
     BAD = "bad"
 
+    # Members are singletons: hashing by identity is C-level (Enum's own hashes the name in
+    # Python, and explored states hash these on every merge).
+    __hash__ = object.__hash__
+
     @property
     def words(self) -> str:
         return _WORDS[self]

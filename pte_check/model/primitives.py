@@ -71,7 +71,7 @@ def choose(world: World, site: Site, oracle: str,
     """
     count = 0
     if not site.in_loop:
-        count = world.bump(f"oracle:{oracle}")
+        count = world.choice_number(oracle)
         if terminal is not None and count > ORACLE_CAP:
             options = [o for o in options if o[0] == terminal]
     results: Results = []
@@ -91,7 +91,7 @@ def race_point(world: World, site: Site, what: str) -> list[World]:
     """The PMD is read here: without a race, or after each change another CPU may make."""
     if world.races_left < 0:
         raise RaceAhead(what)
-    n = world.bump(f"read:{site.function}:{what}")
+    n = world.read_number(f"{site.function}:{what}")
     worlds = [world]
     if world.races_left == 0:
         return worlds

@@ -18,6 +18,10 @@ class Resource(enum.Enum):
     MUTEX = "mutex"
     KMAP = "kmap_local mapping"
 
+    # Members are singletons: hashing by identity is C-level (Enum's own hashes the name in
+    # Python, and explored states hash these on every merge).
+    __hash__ = object.__hash__
+
     @property
     def words(self) -> str:
         return self.value

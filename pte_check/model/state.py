@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pte_check.findings import Step
 from pte_check.model.pmd import PmdChange, PmdKind
@@ -17,6 +17,13 @@ class Race:
 
     change: PmdChange
     point: str
+    _hash: int = field(init=False, repr=False, compare=False, default=0)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((self.change.words, self.point)))
+
+    def __hash__(self) -> int:  # states hash their race at every merge: computed once
+        return self._hash
 
     @property
     def words(self) -> str:
@@ -39,20 +46,25 @@ class Fault:
     origin: str | None = None
 
 
-@dataclass(frozen=True)
 class _Trace:
-    """A persistent list of witness steps (cheap to share between forked paths)."""
+    """A persistent list of witness steps (cheap to share between forked paths; one is made
+    per step explored, hence a plain slotted class)."""
 
-    step: Step
-    prev: _Trace | _Splice | None
+    __slots__ = ("prev", "step")
+
+    def __init__(self, step: Step, prev: _Trace | _Splice | None) -> None:
+        self.step = step
+        self.prev = prev
 
 
-@dataclass(frozen=True)
 class _Splice:
     """A callee's trace continuing a caller's, joined without copying either."""
 
-    inner: _Trace | _Splice | None
-    prev: _Trace | _Splice | None
+    __slots__ = ("inner", "prev")
+
+    def __init__(self, inner: _Trace | _Splice | None, prev: _Trace | _Splice | None) -> None:
+        self.inner = inner
+        self.prev = prev
 
 
 Trace = _Trace | _Splice | None
@@ -72,10 +84,10 @@ def trace_steps(trace: Trace) -> tuple[Step, ...]:
     return tuple(reversed(steps))
 
 
-def _renumber(key: str, counts: dict[str, int]) -> tuple[str]:
+def _renumber(key: str, choices: dict[str, int]) -> tuple[str]:
     """An oracle choice made in a callee, numbered after the caller's choices of that oracle."""
     oracle, _, number = key.rpartition("#")
-    return (f"{oracle}#{counts.get('oracle:' + oracle, 0) + int(number)}",)
+    return (f"{oracle}#{choices.get(oracle, 0) + int(number)}",)
 
 
 def rename_value(value: Value, rename: Callable[[str], str]) -> Value:
@@ -93,6 +105,15 @@ def rename_key(key: str, rename: Callable[[str], str]) -> str:
 
 
 
+def _add(mine: dict[str, int], more: dict[str, int]) -> dict[str, int]:
+    if not more:
+        return dict(mine)
+    out = dict(mine)
+    for key, value in more.items():
+        out[key] = out.get(key, 0) + value
+    return out
+
+
 class World:
     """Everything one path has done to the world outside a function's locals."""
 
@@ -100,7 +121,7 @@ class World:
         "_counts_key",
         "_held_key",
         "_mem_key",
-        "counts",
+        "choices",
         "entry_held",
         "entry_objs",
         "env",
@@ -108,10 +129,12 @@ class World:
         "fault",
         "held",
         "mem",
+        "objects_made",
         "pmd",
         "prefix",
         "race",
         "races_left",
+        "reads",
         "trace",
     )
 
@@ -124,7 +147,12 @@ class World:
         self.mem = dict(mem)
         self.events: tuple[str, ...] = ()
         self.env: tuple[tuple[str, str], ...] = ()
-        self.counts: dict[str, int] = {}
+        # Counters: choices made per oracle (they number the choices), objects made per kind
+        # (they name the objects) and reads of the PMD per function and read (they number
+        # the race points).
+        self.choices: dict[str, int] = {}
+        self.objects_made: dict[str, int] = {}
+        self.reads: dict[str, int] = {}
         self.fault: Fault | None = None
         self.trace: Trace = None
         self.entry_objs = frozenset(obj for _, obj in held)
@@ -136,19 +164,22 @@ class World:
         """The world at the end of an explored path: what outcomes are read from is kept (the
         PMD, race, held, events, choices, fault and trace); memory and counters, which only
         running code reads, and the cached key are dropped."""
-        self.mem, self.counts = {}, {}
+        self.mem, self.choices, self.objects_made, self.reads = {}, {}, {}, {}
         self._forget()
 
     def _forget(self) -> None:
         """Drop the cached parts of key() (after held, mem or counts changed)."""
         self._held_key: frozenset[object] | None = None
         self._mem_key: frozenset[object] | None = None
-        self._counts_key: tuple[bool, frozenset[object]] | None = None
+        self._counts_key: tuple[bool, frozenset[object], frozenset[object] | None] | None = None
 
     def fork(self) -> World:
         other = object.__new__(World)
         other.pmd, other.race, other.races_left = self.pmd, self.race, self.races_left
-        other.held, other.mem, other.counts = dict(self.held), dict(self.mem), dict(self.counts)
+        other.held, other.mem = dict(self.held), dict(self.mem)
+        other.choices, other.objects_made, other.reads = (dict(self.choices),
+                                                          dict(self.objects_made),
+                                                          dict(self.reads))
         other.events, other.env, other.fault, other.trace = (self.events, self.env, self.fault,
                                                               self.trace)
         other.entry_objs, other.entry_held, other.prefix = (self.entry_objs, self.entry_held,
@@ -161,16 +192,16 @@ class World:
         """Identity for merging paths: everything but the witness trace.  Hashed, never
         ordered (sets, no sort on every state); the parts are kept until they change."""
         races = self.races_left
-        if self._counts_key is None or self._counts_key[0] != bool(races):
-            self._counts_key = (bool(races), frozenset(
-                (k, v) for k, v in self.counts.items()
-                if not k.startswith("obj:") and (races or not k.startswith("read:"))))
+        counted = races > 0  # reads of the PMD matter only while they may be race points
+        if self._counts_key is None or self._counts_key[0] != counted:
+            self._counts_key = (counted, frozenset(self.choices.items()),
+                                frozenset(self.reads.items()) if counted else None)
         if self._held_key is None:
             self._held_key = frozenset(self.held.items())
         if self._mem_key is None:
             self._mem_key = frozenset(self.mem.items())
         return (self.pmd, self.race, races, self._held_key, self._mem_key, self.events,
-                self.env, self._counts_key[1], self.fault)
+                self.env, self._counts_key[1], self._counts_key[2], self.fault)
 
     # memory -------------------------------------------------------------------------------
     def load(self, key: str) -> Value:
@@ -187,19 +218,29 @@ class World:
         self._mem_key = None
 
     # bookkeeping --------------------------------------------------------------------------
-    def bump(self, counter: str) -> int:
-        self.counts[counter] = self.counts.get(counter, 0) + 1
+    def choice_number(self, oracle: str) -> int:
+        """Count one more choice of an oracle on this path; its number."""
+        number = self.choices[oracle] = self.choices.get(oracle, 0) + 1
         self._counts_key = None
-        return self.counts[counter]
+        return number
+
+    def read_number(self, read: str) -> int:
+        """Count one more read of the PMD at a place; its number."""
+        number = self.reads[read] = self.reads.get(read, 0) + 1
+        self._counts_key = None
+        return number
 
     def new_object(self, kind: str) -> str:
-        return f"{kind}#{self.prefix}{self.bump('obj:' + kind)}"
+        """A name for a new object of a kind ('folio#2'; 'folio#c1' in a callee)."""
+        number = self.objects_made[kind] = self.objects_made.get(kind, 0) + 1
+        return f"{kind}#{self.prefix}{number}"
 
     def callee_world(self) -> World:
         """A context-free copy for running a callee: no choices, counts, events or trace, and
         objects it creates named apart ('folio#c1'), so that its results can be reused."""
         sub = self.fork()
-        sub.env, sub.counts, sub.events, sub.trace, sub.prefix = (), {}, (), None, "c"
+        sub.env, sub.events, sub.trace, sub.prefix = (), (), None, "c"
+        sub.choices, sub.objects_made, sub.reads = {}, {}, {}
         sub.race = None
         sub._counts_key = None
         return sub
@@ -207,7 +248,7 @@ class World:
     def after_call(self, result: World) -> World:
         """This world continued by a callee's result world (see callee_world)."""
         out = result.fork()
-        renames = {k[4:]: self.counts.get(k, 0) for k in result.counts if k.startswith("obj:")}
+        renames = {kind: self.objects_made.get(kind, 0) for kind in result.objects_made}
 
         def rename(name: str) -> str:
             kind, _, number = name.partition("#")
@@ -219,11 +260,11 @@ class World:
                         for (r, o), c in result.held.items()}
             out.mem = {rename_key(k, rename) if "#c" in k else k: rename_value(v, rename)
                        for k, v in result.mem.items()}
-        out.counts = dict(self.counts)
-        for key, value in result.counts.items():
-            out.counts[key] = out.counts.get(key, 0) + value
+        out.choices = _add(self.choices, result.choices)
+        out.objects_made = _add(self.objects_made, result.objects_made)
+        out.reads = _add(self.reads, result.reads)
         if result.env:
-            out.env = self.env + tuple(_renumber(k, self.counts) + (v,) for k, v in result.env)
+            out.env = self.env + tuple(_renumber(k, self.choices) + (v,) for k, v in result.env)
         else:
             out.env = self.env
         out.events = self.events + tuple(e for e in result.events if e not in self.events)
@@ -261,8 +302,7 @@ class World:
         if free:
             out.races_left = self.races_left
             if self.races_left > 0:
-                out.counts = {k: v for k, v in result.counts.items() if not k.startswith("read:")}
-                out.counts.update((k, v) for k, v in self.counts.items() if k.startswith("read:"))
+                out.reads = dict(self.reads)
                 out._counts_key = None
         return out
 
