@@ -123,3 +123,47 @@ def test_a_read_of_the_pmd_the_prediction_misses_is_explored_again(
     race = "another CPU installs a page table before the pmd_none() in hidden_read()"
     assert ("none", race, 0x100) not in raced  # VM_FAULT_NOPAGE only while the PMD is none
     assert ("none", race, 0x400) in raced  # VM_FAULT_RETRY once the table is there
+
+
+def _footprint_case(tail: str) -> str:
+    """mem_cgroup_charge() succeeds or fails, the outcome kept in a cell of vmf; then a run
+    of independent tests, each writing its own cell."""
+    return f"""
+static vm_fault_t footprint(struct vm_fault *vmf)
+{{
+	vmf->charged = mem_cgroup_charge(vmf->folio, vmf->vma->vm_mm, GFP_KERNEL);
+	if (vmf->address == 1)
+		vmf->pgoff = 2;
+{tail}
+	if (vmf->address == 3)
+		vmf->real_address = 4;
+	if (vmf->address == 5)
+		vmf->orig_pte = 6;
+	if (vmf->address == 7)
+		return VM_FAULT_RETRY;
+	return 0;
+}}
+"""
+
+
+def test_a_rest_is_shared_by_paths_differing_only_in_memory_it_does_not_read() -> None:
+    """Both outcomes of mem_cgroup_charge() reach the tests with a different vmf->charged,
+    which they never read: what follows is explored once for both."""
+    functions = lower_functions(_footprint_case(""))
+    alone, shared = _both(functions, "footprint", "6.5", races=0)
+    assert _paths(shared) == _paths(alone)
+    assert shared.states * 3 < alone.states * 2
+    assert {p.world.env for p in shared.paths} == {
+        (("mem_cgroup_charge#1", "succeeded"),), (("mem_cgroup_charge#1", "failed"),)}
+
+
+def test_a_rest_that_reads_the_memory_is_not_shared_across_it() -> None:
+    """The same tests after one reading vmf->charged: each outcome explores its own rest,
+    with its own return values."""
+    functions = lower_functions(_footprint_case(
+        "\tif (vmf->charged)\n\t\treturn VM_FAULT_OOM;"))
+    alone, shared = _both(functions, "footprint", "6.5", races=0)
+    assert _paths(shared) == _paths(alone)
+    returns = {(p.world.env[0][1], getattr(p.value, "value", None)) for p in shared.paths}
+    assert ("failed", 0x1) in returns and ("failed", 0) not in returns
+    assert ("succeeded", 0) in returns and ("succeeded", 0x1) not in returns

@@ -37,7 +37,7 @@ class Machine:
         self._closures: dict[str, str] = {}
         self._joins: dict[str, frozenset[int]] = {}
         self._steps: dict[tuple[str, int, str], Step] = {}
-        self._rests: dict[tuple[object, ...], _Rest] = {}
+        self._rests: dict[tuple[object, ...], list[_Rest]] = {}
         self._racing: set[tuple[str, int]] = set()
         self._pmd_reads: dict[str, frozenset[int]] = {}
 
@@ -167,11 +167,15 @@ class Machine:
         summary = _SUMMARIES.get(key)
         if summary is None:
             before, dropped = set(self.opaque), self.dropped
+            sub.watch = set()
             results = self._frame(function, sub, args)
-            summary = _Summary(results, frozenset(self.opaque - before), self.dropped - dropped)
+            summary = _Summary(results, frozenset(self.opaque - before), self.dropped - dropped,
+                               frozenset(sub.watch))
             _SUMMARIES.add(key, summary)
         else:
             self.dropped += summary.dropped
+        if world.watch is not None:
+            world.watch |= summary.cells
         self.opaque |= summary.opaque
         return [(world.after_call(w), _rename_result(world, v)) for w, v in summary.results]
 
@@ -181,9 +185,11 @@ class Machine:
         state.  What a path has recorded (its choices, events, race and witness) is history:
         no instruction reads it, so paths that differ only there run the same way from here.
         Nor does the number of races left matter where no read of the PMD lies ahead: such a
-        rest is explored with it unknown (-1), which a read of the PMD would abort.  The rest
-        is explored once from the state without history; each path gets its results with its
-        own history, races left and witness put back (World.rejoin)."""
+        rest is explored with it unknown (-1), which a read of the PMD would abort.  Nor do
+        memory cells the rest never reads: a rest fits every path whose memory agrees with
+        its start in the cells it read.  The rest is explored once from the state without
+        history; each path gets its results with its own history, races left, witness and
+        unread memory put back (World.rejoin)."""
         neutral = world.without_history()
         races = world.races_left
         common = (frame.function.digest, pc, frozen, world.prefix, world.entry_held,
@@ -191,13 +197,19 @@ class Machine:
         keys = [_rest_key(common, neutral, -1)]
         if races >= 0:
             keys.append(_rest_key(common, neutral, races))
-        rest = next((self._rests[k] for k in keys if k in self._rests), None)
+        rest = next((r for k in keys for r in self._rests.get(k, ()) if r.fits(world.mem)),
+                    None)
         if rest is None:
             rest = self._explore_rest(frame, pc, loc, neutral, races)
-            self._rests[keys[0] if rest.free else keys[-1]] = rest
+            self._rests.setdefault(keys[0] if rest.free else keys[-1], []).append(rest)
         else:
             self.dropped += rest.dropped
-        return [(world.rejoin(result, rest.free), value) for result, value in rest.results]
+        if world.watch is not None:
+            world.watch.update(rest.footprint)
+        if world.mem == rest.start:
+            return [(world.rejoin(result, rest.free), value) for result, value in rest.results]
+        return [(world.rejoin(result, rest.free, rest.delta(i)), value)
+                for i, (result, value) in enumerate(rest.results)]
 
     def _explore_rest(self, frame: Frame, pc: int, loc: Locals, neutral: World,
                       races: int) -> _Rest:
@@ -209,19 +221,19 @@ class Machine:
         dropped = self.dropped
         if unknown:
             start = neutral.fork()
-            start.races_left = -1
+            start.races_left, start.watch = -1, set()
             try:
                 results = Frame(self, frame.function).run_from(pc, dict(loc), start, True)
-                return _Rest(results, self.dropped - dropped, True)
+                return _Rest(results, self.dropped - dropped, True, neutral.mem, start.watch)
             except RaceAhead:
                 if races < 0:
                     raise  # the path that set the races left unknown explores it again
                 self._racing.add(place)
                 self.dropped = dropped  # the aborted attempt's paths are explored again
         start = neutral.fork()
-        start.races_left = races
+        start.races_left, start.watch = races, set()
         results = Frame(self, frame.function).run_from(pc, dict(loc), start, True)
-        return _Rest(results, self.dropped - dropped, False)
+        return _Rest(results, self.dropped - dropped, False, neutral.mem, start.watch)
 
     def _frame(self, function: ir.Function, world: World,
                args: list[Value]) -> list[tuple[World, Value]]:
@@ -241,34 +253,58 @@ def _targets(instr: ir.Instr) -> list[int]:
 
 
 def _rest_key(common: tuple[object, ...], neutral: World, races: int) -> tuple[object, ...]:
-    """What a rest explored with this number of races left depends on: the place, the locals,
-    the state without history (its choices and, while races may come, its reads of the PMD
-    counted) and the objects made, which name the next ones."""
+    """What a rest explored with this number of races left depends on, but for memory: the
+    place, the locals, the state without history and memory (its choices and, while races
+    may come, its reads of the PMD counted) and the objects made, which name the next ones.
+    Memory is matched by the cells the rest read (_Rest.fits)."""
     neutral.races_left = races
-    return common + (neutral.key(), frozenset(neutral.objects_made.items()))
+    key = neutral.key()
+    return common + key[:4] + key[5:] + (frozenset(neutral.objects_made.items()),)
 
 
 class _Rest:
     """The paths from one state of a frame to its end, explored once for many paths."""
 
-    __slots__ = ("dropped", "free", "results")
+    __slots__ = ("_deltas", "dropped", "footprint", "free", "results", "start")
 
-    def __init__(self, results: list[tuple[World, Value]], dropped: int, free: bool) -> None:
+    def __init__(self, results: list[tuple[World, Value]], dropped: int, free: bool,
+                 start: dict[str, Value], cells: set[str]) -> None:
         self.results = results
         self.dropped = dropped
         self.free = free  # explored with the races left unknown: valid for any number
+        self.start = start  # the memory it was explored from
+        self.footprint = {cell: start.get(cell, _UNSET) for cell in cells}  # what it read
+        self._deltas: list[tuple[dict[str, Value], tuple[str, ...]]] | None = None
+
+    def fits(self, mem: dict[str, Value]) -> bool:
+        """Whether memory agrees with this rest's start in every cell the rest read."""
+        return all(mem.get(cell, _UNSET) == value for cell, value in self.footprint.items())
+
+    def delta(self, index: int) -> tuple[dict[str, Value], tuple[str, ...]]:
+        """What result `index` did to the memory: the cells it wrote, those it forgot."""
+        if self._deltas is None:
+            start = self.start
+            self._deltas = [
+                ({k: v for k, v in world.mem.items() if start.get(k, _UNSET) != v},
+                 tuple(k for k in start if k not in world.mem))
+                for world, _ in self.results]
+        return self._deltas[index]
+
+
+_UNSET = object()  # a memory cell never stored (it reads unknown)
 
 
 class _Summary:
     """A callee's results from one context, reusable wherever the same context recurs."""
 
-    __slots__ = ("dropped", "opaque", "results")
+    __slots__ = ("cells", "dropped", "opaque", "results")
 
     def __init__(self, results: list[tuple[World, Value]], opaque: frozenset[str],
-                 dropped: int) -> None:
+                 dropped: int, cells: frozenset[str]) -> None:
         self.results = results
         self.opaque = opaque
         self.dropped = dropped
+        self.cells = cells  # the memory cells the callee read
 
 
 class _Summaries:

@@ -136,6 +136,7 @@ class World:
         "races_left",
         "reads",
         "trace",
+        "watch",
     )
 
     def __init__(self, pmd: PmdKind, races: int, mem: dict[str, Value],
@@ -158,6 +159,8 @@ class World:
         self.entry_objs = frozenset(obj for _, obj in held)
         self.entry_held = frozenset(held)
         self.prefix = ""
+        # The memory cells read, while a shared rest or a callee is explored (else None).
+        self.watch: set[str] | None = None
         self._forget()
 
     def finish(self) -> None:
@@ -165,6 +168,7 @@ class World:
         PMD, race, held, events, choices, fault and trace); memory and counters, which only
         running code reads, and the cached key are dropped."""
         self.mem, self.choices, self.objects_made, self.reads = {}, {}, {}, {}
+        self.watch = None
         self._forget()
 
     def _forget(self) -> None:
@@ -184,6 +188,7 @@ class World:
                                                               self.trace)
         other.entry_objs, other.entry_held, other.prefix = (self.entry_objs, self.entry_held,
                                                             self.prefix)
+        other.watch = self.watch
         other._held_key, other._mem_key, other._counts_key = (self._held_key, self._mem_key,
                                                               self._counts_key)
         return other
@@ -205,6 +210,8 @@ class World:
 
     # memory -------------------------------------------------------------------------------
     def load(self, key: str) -> Value:
+        if self.watch is not None:
+            self.watch.add(key)
         return self.mem.get(key, TOP)
 
     def store(self, key: str, value: Value) -> None:
@@ -270,6 +277,7 @@ class World:
         out.events = self.events + tuple(e for e in result.events if e not in self.events)
         out.trace = _Splice(result.trace, self.trace) if result.trace is not None else self.trace
         out.prefix, out.entry_objs, out.entry_held = self.prefix, self.entry_objs, self.entry_held
+        out.watch = self.watch
         if out.race is None:
             out.race = self.race
         out._counts_key = None
@@ -285,12 +293,16 @@ class World:
         out.trace = _Trace(self.trace.step, None) if isinstance(self.trace, _Trace) else None
         return out
 
-    def rejoin(self, result: World, free: bool) -> World:
+    def rejoin(self, result: World, free: bool,
+               delta: tuple[dict[str, Value], tuple[str, ...]] | None = None) -> World:
         """A result explored from this world without history (without_history()), with this
         world's history put back in front of what the result recorded.  `free`: the result
         was explored with the races left unknown, which it takes from this world, and with
-        them the counts of PMD reads that number race points."""
+        them the counts of PMD reads that number race points.  `delta`: the result was
+        explored from other memory, equal in every cell it read; this world's memory with
+        the cells the result wrote (and those it forgot) is its memory."""
         out = result.fork()
+        out.watch = self.watch
         if out.race is None:
             out.race = self.race
         events = self.events
@@ -304,6 +316,13 @@ class World:
             if self.races_left > 0:
                 out.reads = dict(self.reads)
                 out._counts_key = None
+        if delta is not None:
+            written, forgotten = delta
+            out.mem = dict(self.mem)
+            out.mem.update(written)
+            for key in forgotten:
+                out.mem.pop(key, None)
+            out._mem_key = None
         return out
 
     def event(self, words: str) -> None:
