@@ -167,3 +167,44 @@ def test_a_rest_that_reads_the_memory_is_not_shared_across_it() -> None:
     returns = {(p.world.env[0][1], getattr(p.value, "value", None)) for p in shared.paths}
     assert ("failed", 0x1) in returns and ("failed", 0) not in returns
     assert ("succeeded", 0) in returns and ("succeeded", 0x1) not in returns
+
+
+def _counter_case(tail: str) -> str:
+    """A first mem_cgroup_charge() on some paths only, then independent tests."""
+    return f"""
+static vm_fault_t counted(struct vm_fault *vmf)
+{{
+	if (vmf->address == 9)
+		vmf->charged = mem_cgroup_charge(vmf->folio, vmf->vma->vm_mm, GFP_KERNEL);
+	if (vmf->address == 1)
+		vmf->pgoff = 2;
+{tail}
+	if (vmf->address == 3)
+		vmf->real_address = 4;
+	if (vmf->address == 5)
+		vmf->orig_pte = 6;
+	return 0;
+}}
+"""
+
+
+def test_a_rest_is_shared_by_paths_that_counted_choices_it_does_not_make() -> None:
+    """Paths that did and did not charge reach the tests having made different numbers of
+    choices, which number only later choices of the same oracle: none come, so what
+    follows is explored once for all of them."""
+    functions = lower_functions(_counter_case(""))
+    alone, shared = _both(functions, "counted", "6.5", races=0)
+    assert _paths(shared) == _paths(alone)
+    assert shared.states < alone.states
+
+
+def test_a_rest_that_makes_the_choice_again_numbers_it_after_each_path() -> None:
+    """A second mem_cgroup_charge() is the 2nd on paths that charged before, the 1st on the
+    others: each keeps its own rest, and its own numbering."""
+    functions = lower_functions(_counter_case(
+        "\tvmf->charged = mem_cgroup_charge(vmf->folio, vmf->vma->vm_mm, GFP_KERNEL);"))
+    alone, shared = _both(functions, "counted", "6.5", races=0)
+    assert _paths(shared) == _paths(alone)
+    numbered = {tuple(key for key, _ in p.world.env) for p in shared.paths}
+    assert numbered == {("mem_cgroup_charge#1",),
+                        ("mem_cgroup_charge#1", "mem_cgroup_charge#2")}

@@ -12,7 +12,7 @@ from pte_check.lowering import ir
 from pte_check.model.contract import Contract
 from pte_check.model.kernel import callee_name
 from pte_check.model.primitives import PRIMITIVES, READS_PMD, Site
-from pte_check.model.state import RaceAhead, World, _Trace
+from pte_check.model.state import Cell, Delta, RaceAhead, World, _Trace
 from pte_check.model.values import TOP, Int, Ptr, Value, truth
 
 # (next pc, or None when the function returned; locals; world; the value returned)
@@ -170,11 +170,11 @@ class Machine:
             sub.watch = set()
             results = self._frame(function, sub, args)
             summary = _Summary(results, frozenset(self.opaque - before), self.dropped - dropped,
-                               frozenset(sub.watch))
+                               frozenset(c for c in sub.watch if isinstance(c, str)))
             _SUMMARIES.add(key, summary)
         else:
             self.dropped += summary.dropped
-        if world.watch is not None:
+        if world.watch is not None:  # its memory is the caller's; its counters its own
             world.watch |= summary.cells
         self.opaque |= summary.opaque
         return [(world.after_call(w), _rename_result(world, v)) for w, v in summary.results]
@@ -186,8 +186,8 @@ class Machine:
         no instruction reads it, so paths that differ only there run the same way from here.
         Nor does the number of races left matter where no read of the PMD lies ahead: such a
         rest is explored with it unknown (-1), which a read of the PMD would abort.  Nor do
-        memory cells the rest never reads: a rest fits every path whose memory agrees with
-        its start in the cells it read.  The rest is explored once from the state without
+        memory cells and counters the rest never reads: a rest fits every path that agrees
+        with its start in the cells and counters it read.  The rest is explored once from the state without
         history; each path gets its results with its own history, races left, witness and
         unread memory put back (World.rejoin)."""
         neutral = world.without_history()
@@ -197,8 +197,7 @@ class Machine:
         keys = [_rest_key(common, neutral, -1)]
         if races >= 0:
             keys.append(_rest_key(common, neutral, races))
-        rest = next((r for k in keys for r in self._rests.get(k, ()) if r.fits(world.mem)),
-                    None)
+        rest = next((r for k in keys for r in self._rests.get(k, ()) if r.fits(world)), None)
         if rest is None:
             rest = self._explore_rest(frame, pc, loc, neutral, races)
             self._rests.setdefault(keys[0] if rest.free else keys[-1], []).append(rest)
@@ -206,7 +205,7 @@ class Machine:
             self.dropped += rest.dropped
         if world.watch is not None:
             world.watch.update(rest.footprint)
-        if world.mem == rest.start:
+        if rest.started(world):
             return [(world.rejoin(result, rest.free), value) for result, value in rest.results]
         return [(world.rejoin(result, rest.free, rest.delta(i)), value)
                 for i, (result, value) in enumerate(rest.results)]
@@ -224,7 +223,7 @@ class Machine:
             start.races_left, start.watch = -1, set()
             try:
                 results = Frame(self, frame.function).run_from(pc, dict(loc), start, True)
-                return _Rest(results, self.dropped - dropped, True, neutral.mem, start.watch)
+                return _Rest(results, self.dropped - dropped, True, neutral, start.watch)
             except RaceAhead:
                 if races < 0:
                     raise  # the path that set the races left unknown explores it again
@@ -233,7 +232,7 @@ class Machine:
         start = neutral.fork()
         start.races_left, start.watch = races, set()
         results = Frame(self, frame.function).run_from(pc, dict(loc), start, True)
-        return _Rest(results, self.dropped - dropped, False, neutral.mem, start.watch)
+        return _Rest(results, self.dropped - dropped, False, neutral, start.watch)
 
     def _frame(self, function: ir.Function, world: World,
                args: list[Value]) -> list[tuple[World, Value]]:
@@ -253,13 +252,10 @@ def _targets(instr: ir.Instr) -> list[int]:
 
 
 def _rest_key(common: tuple[object, ...], neutral: World, races: int) -> tuple[object, ...]:
-    """What a rest explored with this number of races left depends on, but for memory: the
-    place, the locals, the state without history and memory (its choices and, while races
-    may come, its reads of the PMD counted) and the objects made, which name the next ones.
-    Memory is matched by the cells the rest read (_Rest.fits)."""
-    neutral.races_left = races
-    key = neutral.key()
-    return common + key[:4] + key[5:] + (frozenset(neutral.objects_made.items()),)
+    """What a rest explored with this number of races left depends on, but for memory and
+    counters: the place, the locals, the PMD, what is held.  Memory and counters are
+    matched by the cells and counters the rest read (_Rest.fits)."""
+    return common + (neutral.pmd, races, frozenset(neutral.held.items()), neutral.fault)
 
 
 class _Rest:
@@ -268,27 +264,48 @@ class _Rest:
     __slots__ = ("_deltas", "dropped", "footprint", "free", "results", "start")
 
     def __init__(self, results: list[tuple[World, Value]], dropped: int, free: bool,
-                 start: dict[str, Value], cells: set[str]) -> None:
+                 start: World, cells: set[Cell]) -> None:
         self.results = results
         self.dropped = dropped
         self.free = free  # explored with the races left unknown: valid for any number
-        self.start = start  # the memory it was explored from
-        self.footprint = {cell: start.get(cell, _UNSET) for cell in cells}  # what it read
-        self._deltas: list[tuple[dict[str, Value], tuple[str, ...]]] | None = None
+        self.start = start  # the state it was explored from
+        self.footprint = {cell: _read(start, cell) for cell in cells}  # what it read
+        self._deltas: list[Delta] | None = None
 
-    def fits(self, mem: dict[str, Value]) -> bool:
-        """Whether memory agrees with this rest's start in every cell the rest read."""
-        return all(mem.get(cell, _UNSET) == value for cell, value in self.footprint.items())
+    def fits(self, world: World) -> bool:
+        """Whether a state agrees with this rest's start in every cell and counter it read."""
+        return all(_read(world, cell) == value for cell, value in self.footprint.items())
 
-    def delta(self, index: int) -> tuple[dict[str, Value], tuple[str, ...]]:
-        """What result `index` did to the memory: the cells it wrote, those it forgot."""
+    def started(self, world: World) -> bool:
+        """Whether a state is this rest's start in memory and counters (no delta needed)."""
+        start = self.start
+        return (world.mem == start.mem and world.choices == start.choices
+                and world.objects_made == start.objects_made and world.reads == start.reads)
+
+    def delta(self, index: int) -> Delta:
+        """What result `index` did: memory cells written and forgotten, counters added to."""
         if self._deltas is None:
             start = self.start
             self._deltas = [
-                ({k: v for k, v in world.mem.items() if start.get(k, _UNSET) != v},
-                 tuple(k for k in start if k not in world.mem))
+                ({k: v for k, v in world.mem.items() if start.mem.get(k, _UNSET) != v},
+                 tuple(k for k in start.mem if k not in world.mem),
+                 _increase(start.choices, world.choices),
+                 _increase(start.objects_made, world.objects_made),
+                 _increase(start.reads, world.reads))
                 for world, _ in self.results]
         return self._deltas[index]
+
+
+def _read(world: World, cell: Cell) -> object:
+    if isinstance(cell, str):
+        return world.mem.get(cell, _UNSET)
+    kind, name = cell
+    counters = {"choice": world.choices, "object": world.objects_made, "read": world.reads}
+    return counters[kind].get(name, 0)
+
+
+def _increase(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    return {k: v - before.get(k, 0) for k, v in after.items() if v != before.get(k, 0)}
 
 
 _UNSET = object()  # a memory cell never stored (it reads unknown)
@@ -348,7 +365,7 @@ def _rename_result(caller: World, value: Value) -> Value:
     if isinstance(value, Ptr):
         kind, _, number = value.obj.partition("#")
         if number.startswith("c"):
-            base = caller.objects_made.get(kind, 0)
+            base = caller.objects_of(kind)
             return Ptr(f"{kind}#{caller.prefix}{base + int(number[1:])}")
     return value
 

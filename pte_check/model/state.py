@@ -105,6 +105,13 @@ def rename_key(key: str, rename: Callable[[str], str]) -> str:
 
 
 
+# A memory cell's key, or a counter: ("choice", oracle), ("object", kind), ("read", place).
+Cell = str | tuple[str, str]
+# What a shared rest did to a path's state: memory cells written and forgotten, and what it
+# added to the counters of choices, objects made and PMD reads.
+Delta = tuple[dict[str, Value], tuple[str, ...], dict[str, int], dict[str, int], dict[str, int]]
+
+
 def _add(mine: dict[str, int], more: dict[str, int]) -> dict[str, int]:
     if not more:
         return dict(mine)
@@ -160,7 +167,9 @@ class World:
         self.entry_held = frozenset(held)
         self.prefix = ""
         # The memory cells read, while a shared rest or a callee is explored (else None).
-        self.watch: set[str] | None = None
+        # What a shared rest or a callee read while it is explored (else None): memory cells
+        # by key, counters as ("choice", oracle), ("object", kind) and ("read", place).
+        self.watch: set[Cell] | None = None
         self._forget()
 
     def finish(self) -> None:
@@ -227,20 +236,31 @@ class World:
     # bookkeeping --------------------------------------------------------------------------
     def choice_number(self, oracle: str) -> int:
         """Count one more choice of an oracle on this path; its number."""
+        if self.watch is not None:
+            self.watch.add(("choice", oracle))
         number = self.choices[oracle] = self.choices.get(oracle, 0) + 1
         self._counts_key = None
         return number
 
     def read_number(self, read: str) -> int:
-        """Count one more read of the PMD at a place; its number."""
+        """Count one more read of the PMD at a place; its number (which names a race point,
+        so it is read only while races may come)."""
+        if self.watch is not None and self.races_left > 0:
+            self.watch.add(("read", read))
         number = self.reads[read] = self.reads.get(read, 0) + 1
         self._counts_key = None
         return number
 
     def new_object(self, kind: str) -> str:
         """A name for a new object of a kind ('folio#2'; 'folio#c1' in a callee)."""
-        number = self.objects_made[kind] = self.objects_made.get(kind, 0) + 1
+        number = self.objects_made[kind] = self.objects_of(kind) + 1
         return f"{kind}#{self.prefix}{number}"
+
+    def objects_of(self, kind: str) -> int:
+        """How many objects of a kind this path made (read: it names the next ones)."""
+        if self.watch is not None:
+            self.watch.add(("object", kind))
+        return self.objects_made.get(kind, 0)
 
     def callee_world(self) -> World:
         """A context-free copy for running a callee: no choices, counts, events or trace, and
@@ -255,7 +275,7 @@ class World:
     def after_call(self, result: World) -> World:
         """This world continued by a callee's result world (see callee_world)."""
         out = result.fork()
-        renames = {kind: self.objects_made.get(kind, 0) for kind in result.objects_made}
+        renames = {kind: self.objects_of(kind) for kind in result.objects_made}
 
         def rename(name: str) -> str:
             kind, _, number = name.partition("#")
@@ -271,6 +291,8 @@ class World:
         out.objects_made = _add(self.objects_made, result.objects_made)
         out.reads = _add(self.reads, result.reads)
         if result.env:
+            if self.watch is not None:
+                self.watch.update(("choice", k.rpartition("#")[0]) for k, _ in result.env)
             out.env = self.env + tuple(_renumber(k, self.choices) + (v,) for k, v in result.env)
         else:
             out.env = self.env
@@ -293,14 +315,13 @@ class World:
         out.trace = _Trace(self.trace.step, None) if isinstance(self.trace, _Trace) else None
         return out
 
-    def rejoin(self, result: World, free: bool,
-               delta: tuple[dict[str, Value], tuple[str, ...]] | None = None) -> World:
+    def rejoin(self, result: World, free: bool, delta: Delta | None = None) -> World:
         """A result explored from this world without history (without_history()), with this
         world's history put back in front of what the result recorded.  `free`: the result
         was explored with the races left unknown, which it takes from this world, and with
         them the counts of PMD reads that number race points.  `delta`: the result was
-        explored from other memory, equal in every cell it read; this world's memory with
-        the cells the result wrote (and those it forgot) is its memory."""
+        explored from another state, equal in every memory cell and counter it read; this
+        world's memory and counters with what the result changed are its own."""
         out = result.fork()
         out.watch = self.watch
         if out.race is None:
@@ -311,18 +332,21 @@ class World:
         out.env = self.env + result.env
         prefix = self.trace.prev if isinstance(self.trace, _Trace) else self.trace
         out.trace = _Splice(result.trace, prefix) if result.trace is not None else prefix
-        if free:
-            out.races_left = self.races_left
-            if self.races_left > 0:
-                out.reads = dict(self.reads)
-                out._counts_key = None
         if delta is not None:
-            written, forgotten = delta
+            written, forgotten, choices, objects, reads = delta
             out.mem = dict(self.mem)
             out.mem.update(written)
             for key in forgotten:
                 out.mem.pop(key, None)
-            out._mem_key = None
+            out.choices = _add(self.choices, choices)
+            out.objects_made = _add(self.objects_made, objects)
+            out.reads = _add(self.reads, reads)
+            out._mem_key = out._counts_key = None
+        if free:
+            out.races_left = self.races_left
+            if self.races_left > 0 and delta is None:
+                out.reads = dict(self.reads)
+                out._counts_key = None
         return out
 
     def event(self, words: str) -> None:
