@@ -202,6 +202,23 @@ class World:
                                                               self._counts_key)
         return other
 
+    def _view(self) -> World:
+        """A copy sharing this world's dictionaries, for a world that will not run on (a
+        path's end): what changes must be replaced, never updated in place."""
+        other = object.__new__(World)
+        other.pmd, other.race, other.races_left = self.pmd, self.race, self.races_left
+        other.held, other.mem = self.held, self.mem
+        other.choices, other.objects_made, other.reads = (self.choices, self.objects_made,
+                                                          self.reads)
+        other.events, other.env, other.fault, other.trace = (self.events, self.env, self.fault,
+                                                              self.trace)
+        other.entry_objs, other.entry_held, other.prefix = (self.entry_objs, self.entry_held,
+                                                            self.prefix)
+        other.watch = self.watch
+        other._held_key, other._mem_key, other._counts_key = (self._held_key, self._mem_key,
+                                                              self._counts_key)
+        return other
+
     def key(self) -> tuple[object, ...]:
         """Identity for merging paths: everything but the witness trace.  Hashed, never
         ordered (sets, no sort on every state); the parts are kept until they change."""
@@ -274,7 +291,7 @@ class World:
 
     def after_call(self, result: World) -> World:
         """This world continued by a callee's result world (see callee_world)."""
-        out = result.fork()
+        out = result._view()
         renames = {kind: self.objects_of(kind) for kind in result.objects_made}
 
         def rename(name: str) -> str:
@@ -287,6 +304,8 @@ class World:
                         for (r, o), c in result.held.items()}
             out.mem = {rename_key(k, rename) if "#c" in k else k: rename_value(v, rename)
                        for k, v in result.mem.items()}
+        else:  # the caller runs on: its own dictionaries
+            out.held, out.mem = dict(result.held), dict(result.mem)
         out.choices = _add(self.choices, result.choices)
         out.objects_made = _add(self.objects_made, result.objects_made)
         out.reads = _add(self.reads, result.reads)
@@ -318,11 +337,11 @@ class World:
     def rejoin(self, result: World, free: bool, delta: Delta | None = None) -> World:
         """A result explored from this world without history (without_history()), with this
         world's history put back in front of what the result recorded.  `free`: the result
-        was explored with the races left unknown, which it takes from this world, and with
-        them the counts of PMD reads that number race points.  `delta`: the result was
-        explored from another state, equal in every memory cell and counter it read; this
-        world's memory and counters with what the result changed are its own."""
-        out = result.fork()
+        was explored with the races left unknown, which it takes from this world.  `delta`:
+        the result was explored from another state, equal in every memory cell and counter
+        it read; this world's memory and counters with what the result changed are its own.
+        The result ended its path in the frame: the copy shares its dictionaries (_view)."""
+        out = result._view()
         out.watch = self.watch
         if out.race is None:
             out.race = self.race
@@ -334,8 +353,7 @@ class World:
         out.trace = _Splice(result.trace, prefix) if result.trace is not None else prefix
         if delta is not None:
             written, forgotten, choices, objects, reads = delta
-            out.mem = dict(self.mem)
-            out.mem.update(written)
+            out.mem = {**self.mem, **written}
             for key in forgotten:
                 out.mem.pop(key, None)
             out.choices = _add(self.choices, choices)
@@ -344,9 +362,6 @@ class World:
             out._mem_key = out._counts_key = None
         if free:
             out.races_left = self.races_left
-            if self.races_left > 0 and delta is None:
-                out.reads = dict(self.reads)
-                out._counts_key = None
         return out
 
     def event(self, words: str) -> None:
