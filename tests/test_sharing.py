@@ -13,6 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pte_check.explore import machine as machine_module
 from pte_check.explore import run as run_module
@@ -208,3 +210,67 @@ def test_a_rest_that_makes_the_choice_again_numbers_it_after_each_path() -> None
     numbered = {tuple(key for key, _ in p.world.env) for p in shared.paths}
     assert numbered == {("mem_cgroup_charge#1",),
                         ("mem_cgroup_charge#1", "mem_cgroup_charge#2")}
+
+
+# --- generated functions ---------------------------------------------------------------------
+
+# Statements of kernel-style fault code, over a handful of vmf fields, PMD reads (race points),
+# page-table maps and locks, choices (allocations, charges, folio lookups), early returns and a
+# backward goto: sharing must be invisible whatever their order.
+_STATEMENTS = [
+    "\tif (vmf->address == {k})\n\t\tvmf->pgoff = {k};",
+    "\tvmf->orig_pte = vmf->pgoff;",
+    "\tif (vmf->pgoff == {k})\n\t\treturn VM_FAULT_RETRY;",
+    "\tvmf->charged = mem_cgroup_charge(vmf->folio, vmf->vma->vm_mm, GFP_KERNEL);",
+    "\tif (vmf->charged)\n\t\treturn VM_FAULT_OOM;",
+    "\tvmf->prealloc_pte = pte_alloc_one(vmf->vma->vm_mm);",
+    "\tif (!vmf->prealloc_pte)\n\t\treturn VM_FAULT_OOM;",
+    "\tif (pmd_none(*vmf->pmd))\n\t\treturn VM_FAULT_NOPAGE;",
+    "\tif (pmd_trans_huge(*vmf->pmd))\n\t\tvmf->pgoff = 7;",
+    "\tif (pte_alloc(vmf->vma->vm_mm, vmf->pmd))\n\t\treturn VM_FAULT_OOM;",
+    ("\tvmf->pte = pte_offset_map_lock(vmf->vma->vm_mm, vmf->pmd, vmf->address, &vmf->ptl);\n"
+     "\tif (!vmf->pte)\n\t\treturn 0;\n\tpte_unmap_unlock(vmf->pte, vmf->ptl);"),
+    ("\tfolio = first_map_page(vmf->vma->vm_file->f_mapping, &xas, 0);\n"
+     "\tif (folio) {{\n\t\tfolio_unlock(folio);\n\t\tfolio_put(folio);\n\t}}"),
+    "\tif (vmf->address == {k} && vmf->pgoff == {k})\n\t\tgoto again;",
+    "\tret |= VM_FAULT_LOCKED;",
+]
+
+
+@st.composite
+def _generated(draw: st.DrawFn) -> str:
+    """A function `generated()` and a callee `helper()` it may call, each of random
+    statements (the helper's may make objects and choices of its own)."""
+    def body(size: int, calls: bool) -> str:
+        statements = _STATEMENTS + (["\tret |= helper(vmf);"] if calls else [])
+        picks = draw(st.lists(st.tuples(st.integers(0, len(statements) - 1),
+                                        st.integers(1, 3)), min_size=1, max_size=size))
+        return "\n".join(statements[i].format(k=k) for i, k in picks)
+    functions = []
+    for name, size, calls in (("helper", 4, False), ("generated", 10, True)):
+        functions.append(f"static vm_fault_t {name}(struct vm_fault *vmf)\n{{\n"
+                         "\tvm_fault_t ret = 0;\n\tstruct folio *folio;\n\nagain:\n"
+                         f"{body(size, calls)}\n\treturn ret;\n}}\n")
+    return "\n".join(functions)
+
+
+@settings(max_examples=max(20, settings().max_examples // 5))
+@given(_generated(), st.sampled_from([0, 1, 2]), st.sampled_from(["6.4", "6.5", "6.6"]))
+def test_sharing_changes_no_outcome_of_generated_code(text: str, races: int,
+                                                      contract: str) -> None:
+    """The same outcomes, first found in the same order.  Two liberties: which of two paths
+    that merged stands as the witness may differ (inside a shared rest paths merge on the
+    cells they wrote, so later, or in the caller, and the other may survive); and a rest
+    counts the objects a path made exactly, where plain merging ignores the count (it only
+    numbers the next object), so a path may come twice, its objects numbered apart."""
+    functions = lower_functions(text)
+    alone, shared = _both(functions, "generated", contract, races=races)
+    assert (alone.incomplete is None) == (shared.incomplete is None)
+
+    def outcomes(exploration: Exploration) -> list[tuple[Any, ...]]:
+        return list(dict.fromkeys(p[:-1] for p in _paths(exploration)))
+    assert outcomes(shared) == outcomes(alone)
+    for path in shared.paths:  # a witness still runs from the function's first line
+        steps = trace_steps(path.world.trace)
+        assert steps[0].function == "generated" and steps[-1].function == "generated"
+    assert (shared.dropped > 0) == (alone.dropped > 0) and shared.starved == alone.starved

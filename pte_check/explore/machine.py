@@ -163,7 +163,8 @@ class Machine:
         if self.depth == 0:
             return self._frame(function, world, args)
         sub = world.callee_world()
-        key = (self.closure(name), self.contract, self.budget.loop_bound, tuple(args), sub.key())
+        key = (self.closure(name), self.contract, self.budget.loop_bound, tuple(args),
+               sub.key(full=True), sub.base is not None)  # in a shared rest, merged as there
         summary = _SUMMARIES.get(key)
         if summary is None:
             before, dropped = set(self.opaque), self.dropped
@@ -220,7 +221,7 @@ class Machine:
         dropped = self.dropped
         if unknown:
             start = neutral.fork()
-            start.races_left, start.watch = -1, set()
+            start.races_left, start.watch, start.base, start._mem_key = -1, set(), neutral.mem, None
             try:
                 results = Frame(self, frame.function).run_from(pc, dict(loc), start, True)
                 return _Rest(results, self.dropped - dropped, True, neutral, start.watch)
@@ -230,7 +231,8 @@ class Machine:
                 self._racing.add(place)
                 self.dropped = dropped  # the aborted attempt's paths are explored again
         start = neutral.fork()
-        start.races_left, start.watch = races, set()
+        start.races_left, start.watch, start.base, start._mem_key = (races, set(), neutral.mem,
+                                                                      None)
         results = Frame(self, frame.function).run_from(pc, dict(loc), start, True)
         return _Rest(results, self.dropped - dropped, False, neutral, start.watch)
 
@@ -283,12 +285,13 @@ class _Rest:
                 and world.objects_made == start.objects_made and world.reads == start.reads)
 
     def delta(self, index: int) -> Delta:
-        """What result `index` did: memory cells written and forgotten, counters added to."""
+        """What result `index` did: the memory cells it stored to (World.written), with their
+        values or forgotten, and what it added to the counters."""
         if self._deltas is None:
             start = self.start
             self._deltas = [
-                ({k: v for k, v in world.mem.items() if start.mem.get(k, _UNSET) != v},
-                 tuple(k for k in start.mem if k not in world.mem),
+                ({k: world.mem[k] for k in world.written if k in world.mem},
+                 tuple(k for k in world.written if k not in world.mem),
                  _increase(start.choices, world.choices),
                  _increase(start.objects_made, world.objects_made),
                  _increase(start.reads, world.reads))

@@ -128,6 +128,7 @@ class World:
         "_counts_key",
         "_held_key",
         "_mem_key",
+        "base",
         "choices",
         "entry_held",
         "entry_objs",
@@ -144,6 +145,7 @@ class World:
         "reads",
         "trace",
         "watch",
+        "written",
     )
 
     def __init__(self, pmd: PmdKind, races: int, mem: dict[str, Value],
@@ -170,6 +172,14 @@ class World:
         # What a shared rest or a callee read while it is explored (else None): memory cells
         # by key, counters as ("choice", oracle), ("object", kind) and ("read", place).
         self.watch: set[Cell] | None = None
+        # The memory cells this path stored to since its shared rest or callee began (kept
+        # only while `watch` is set): what a shared rest did to memory is exactly these.
+        self.written: frozenset[str] = frozenset()
+        # Inside a shared rest (Machine.shared_rest), whose results other paths reuse with
+        # other values in the cells it never read, the memory the rest (or a callee inside it)
+        # started from: there, paths merge on the cells whose values differ from it (the
+        # others are its own), never on the values of unread cells.
+        self.base: dict[str, Value] | None = None
         self._forget()
 
     def finish(self) -> None:
@@ -197,7 +207,7 @@ class World:
                                                               self.trace)
         other.entry_objs, other.entry_held, other.prefix = (self.entry_objs, self.entry_held,
                                                             self.prefix)
-        other.watch = self.watch
+        other.watch, other.written, other.base = self.watch, self.written, self.base
         other._held_key, other._mem_key, other._counts_key = (self._held_key, self._mem_key,
                                                               self._counts_key)
         return other
@@ -214,14 +224,16 @@ class World:
                                                               self.trace)
         other.entry_objs, other.entry_held, other.prefix = (self.entry_objs, self.entry_held,
                                                             self.prefix)
-        other.watch = self.watch
+        other.watch, other.written, other.base = self.watch, self.written, self.base
         other._held_key, other._mem_key, other._counts_key = (self._held_key, self._mem_key,
                                                               self._counts_key)
         return other
 
-    def key(self) -> tuple[object, ...]:
-        """Identity for merging paths: everything but the witness trace.  Hashed, never
-        ordered (sets, no sort on every state); the parts are kept until they change."""
+    def key(self, full: bool = False) -> tuple[object, ...]:
+        """Identity for merging paths: everything but the witness trace (inside a shared
+        rest, memory as the cells written that differ from where it started; `full`: all
+        of it).  Hashed, never ordered (sets, no sort on every state); the parts are kept
+        until they change."""
         races = self.races_left
         counted = races > 0  # reads of the PMD matter only while they may be race points
         if self._counts_key is None or self._counts_key[0] != counted:
@@ -229,10 +241,32 @@ class World:
                                 frozenset(self.reads.items()) if counted else None)
         if self._held_key is None:
             self._held_key = frozenset(self.held.items())
-        if self._mem_key is None:
-            self._mem_key = frozenset(self.mem.items())
-        return (self.pmd, self.race, races, self._held_key, self._mem_key, self.events,
+        if full and self.base is not None:
+            mem: frozenset[object] = frozenset(self.mem.items())
+        else:
+            if self._mem_key is None:
+                self._mem_key = frozenset(self.mem.items()) if self.base is None \
+                    else self._changed_cells()
+            mem = self._mem_key
+        return (self.pmd, self.race, races, self._held_key, mem, self.events,
                 self.env, self._counts_key[1], self._counts_key[2], self.fault)
+
+    def _changed_cells(self) -> frozenset[object]:
+        """Inside a shared rest: the cells written whose values differ from where the rest
+        started.  A cell written back to its starting value is taken as read (added to the
+        rest's footprint), so that the paths merged here are the same for every path that
+        reuses the rest."""
+        base, mem, watch = self.base, self.mem, self.watch
+        assert base is not None
+        changed = []
+        for cell in self.written:
+            value = mem.get(cell)
+            if value == base.get(cell):
+                if watch is not None:
+                    watch.add(cell)
+            else:
+                changed.append((cell, value))
+        return frozenset(changed)
 
     # memory -------------------------------------------------------------------------------
     def load(self, key: str) -> Value:
@@ -242,6 +276,8 @@ class World:
 
     def store(self, key: str, value: Value) -> None:
         """Store a value; an unknown value is not kept (a key never stored reads unknown)."""
+        if self.watch is not None and key not in self.written:
+            self.written = self.written | {key}
         if value is TOP or isinstance(value, Top):
             if key in self.mem:
                 del self.mem[key]
@@ -285,7 +321,9 @@ class World:
         sub = self.fork()
         sub.env, sub.events, sub.trace, sub.prefix = (), (), None, "c"
         sub.choices, sub.objects_made, sub.reads = {}, {}, {}
-        sub.race = None
+        sub.race, sub.written, sub._mem_key = None, frozenset(), None
+        if sub.base is not None:
+            sub.base = dict(sub.mem)
         sub._counts_key = None
         return sub
 
@@ -306,6 +344,13 @@ class World:
                        for k, v in result.mem.items()}
         else:  # the caller runs on: its own dictionaries
             out.held, out.mem = dict(result.held), dict(result.mem)
+        if self.watch is not None:  # the callee's stores are the caller's
+            out.written = self.written | (frozenset(rename_key(k, rename) if "#c" in k else k
+                                                    for k in result.written)
+                                          if renames else result.written)
+        else:
+            out.written = frozenset()
+        out.base, out._mem_key = self.base, None
         out.choices = _add(self.choices, result.choices)
         out.objects_made = _add(self.objects_made, result.objects_made)
         out.reads = _add(self.reads, result.reads)
@@ -330,7 +375,8 @@ class World:
         """This world without what no instruction reads: its race, events and choices, and
         its witness but for the last step (which decides whether the next step repeats it)."""
         out = self.fork()
-        out.race, out.events, out.env = None, (), ()
+        out.race, out.events, out.env, out.written = None, (), (), frozenset()
+        out._mem_key = None
         out.trace = _Trace(self.trace.step, None) if isinstance(self.trace, _Trace) else None
         return out
 
@@ -343,6 +389,8 @@ class World:
         The result ended its path in the frame: the copy shares its dictionaries (_view)."""
         out = result._view()
         out.watch = self.watch
+        out.written = self.written | result.written if self.watch is not None else frozenset()
+        out.base, out._mem_key = self.base, None
         if out.race is None:
             out.race = self.race
         events = self.events
