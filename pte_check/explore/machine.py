@@ -12,7 +12,7 @@ from pte_check.lowering import ir
 from pte_check.model.contract import Contract
 from pte_check.model.kernel import callee_name
 from pte_check.model.primitives import PRIMITIVES, READS_PMD, Site
-from pte_check.model.state import Cell, Delta, RaceAhead, World, _Trace
+from pte_check.model.state import Cell, Delta, RaceAhead, World, _Trace, callee_object
 from pte_check.model.values import TOP, Int, Ptr, Value, truth
 
 # (next pc, or None when the function returned; locals; world; the value returned)
@@ -164,7 +164,8 @@ class Machine:
             return self._frame(function, world, args)
         sub = world.callee_world()
         key = (self.closure(name), self.contract, self.budget.loop_bound, tuple(args),
-               sub.key(full=True), sub.base is not None)  # in a shared rest, merged as there
+               sub.key(full=True), sub.prefix,  # the names of the objects it makes
+               sub.base is not None)  # in a shared rest, merged as there
         summary = _SUMMARIES.get(key)
         if summary is None:
             before, dropped = set(self.opaque), self.dropped
@@ -366,10 +367,10 @@ _SUMMARIES = _Summaries(limit=6_000, largest=300)
 def _rename_result(caller: World, value: Value) -> Value:
     """A pointer a callee returned, to an object it created, named as the caller names it."""
     if isinstance(value, Ptr):
-        kind, _, number = value.obj.partition("#")
-        if number.startswith("c"):
-            base = caller.objects_of(kind)
-            return Ptr(f"{kind}#{caller.prefix}{base + int(number[1:])}")
+        made = callee_object(value.obj, caller.prefix + "c")
+        if made is not None:
+            kind, number = made
+            return Ptr(f"{kind}#{caller.prefix}{caller.objects_of(kind) + number}")
     return value
 
 

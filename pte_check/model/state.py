@@ -90,6 +90,16 @@ def _renumber(key: str, choices: dict[str, int]) -> tuple[str]:
     return (f"{oracle}#{choices.get(oracle, 0) + int(number)}",)
 
 
+def callee_object(name: str, callee: str) -> tuple[str, int] | None:
+    """The kind and number of an object a callee whose names carry `callee` made
+    ('folio#c2' for 'c'; a callee of a callee names its objects 'folio#cc1', apart from its
+    caller's), else None."""
+    kind, sep, rest = name.partition("#")
+    if sep and rest.startswith(callee) and rest[len(callee):].isdigit():
+        return kind, int(rest[len(callee):])
+    return None
+
+
 def rename_value(value: Value, rename: Callable[[str], str]) -> Value:
     if isinstance(value, Ptr) and "#c" in value.obj:
         return Ptr(rename(value.obj))
@@ -317,9 +327,10 @@ class World:
 
     def callee_world(self) -> World:
         """A context-free copy for running a callee: no choices, counts, events or trace, and
-        objects it creates named apart ('folio#c1'), so that its results can be reused."""
+        objects it creates named apart ('folio#c1'; 'folio#cc1' in a callee's callee), so
+        that its results can be reused."""
         sub = self.fork()
-        sub.env, sub.events, sub.trace, sub.prefix = (), (), None, "c"
+        sub.env, sub.events, sub.trace, sub.prefix = (), (), None, self.prefix + "c"
         sub.choices, sub.objects_made, sub.reads = {}, {}, {}
         sub.race, sub.written, sub._mem_key = None, frozenset(), None
         if sub.base is not None:
@@ -331,21 +342,23 @@ class World:
         """This world continued by a callee's result world (see callee_world)."""
         out = result._view()
         renames = {kind: self.objects_of(kind) for kind in result.objects_made}
+        callee = self.prefix + "c"
+        marker = "#" + callee
 
         def rename(name: str) -> str:
-            kind, _, number = name.partition("#")
-            if number.startswith("c") and kind in renames:
-                return f"{kind}#{self.prefix}{renames[kind] + int(number[1:])}"
+            made = callee_object(name, callee)
+            if made is not None and made[0] in renames:
+                return f"{made[0]}#{self.prefix}{renames[made[0]] + made[1]}"
             return name
         if renames:
-            out.held = {(r, rename(o) if "#c" in o else o): c
+            out.held = {(r, rename(o) if marker in o else o): c
                         for (r, o), c in result.held.items()}
-            out.mem = {rename_key(k, rename) if "#c" in k else k: rename_value(v, rename)
+            out.mem = {rename_key(k, rename) if marker in k else k: rename_value(v, rename)
                        for k, v in result.mem.items()}
         else:  # the caller runs on: its own dictionaries
             out.held, out.mem = dict(result.held), dict(result.mem)
         if self.watch is not None:  # the callee's stores are the caller's
-            out.written = self.written | (frozenset(rename_key(k, rename) if "#c" in k else k
+            out.written = self.written | (frozenset(rename_key(k, rename) if marker in k else k
                                                     for k in result.written)
                                           if renames else result.written)
         else:
