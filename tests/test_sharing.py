@@ -119,7 +119,7 @@ def test_a_read_of_the_pmd_the_prediction_misses_is_explored_again(
     functions = lower_functions(HIDDEN_READ)
     alone, shared = _both(functions, "hidden_read", "6.5", races=1)
     assert _paths(shared) == _paths(alone)
-    assert machines[-1]._racing and not machines[0]._racing
+    assert machines[-1].rests.missed and not machines[0].rests.missed
     raced = {(p.initial.value, p.world.race.words, getattr(p.value, "value", None))
              for p in shared.paths if p.world.race is not None}
     race = "another CPU installs a page table before the pmd_none() in hidden_read()"

@@ -7,12 +7,13 @@ from collections.abc import Callable, Mapping
 
 from pte_check.explore.budget import Budget, BudgetExceeded, Meter
 from pte_check.explore.evaluate import Evaluator, Locals
+from pte_check.explore.rests import Rest, Rests, rest_key
 from pte_check.findings import Step
 from pte_check.lowering import ir
 from pte_check.model.contract import Contract
 from pte_check.model.kernel import callee_name
-from pte_check.model.primitives import PRIMITIVES, READS_PMD, Site
-from pte_check.model.state import Cell, Delta, RaceAhead, World, _Trace, callee_object
+from pte_check.model.primitives import PRIMITIVES, Site
+from pte_check.model.state import RaceAhead, World, _Trace, callee_object
 from pte_check.model.values import TOP, Int, Ptr, Value, truth
 
 # (next pc, or None when the function returned; locals; world; the value returned)
@@ -37,9 +38,7 @@ class Machine:
         self._closures: dict[str, str] = {}
         self._joins: dict[str, frozenset[int]] = {}
         self._steps: dict[tuple[str, int, str], Step] = {}
-        self._rests: dict[tuple[object, ...], list[_Rest]] = {}
-        self._racing: set[tuple[str, int]] = set()
-        self._pmd_reads: dict[str, frozenset[int]] = {}
+        self.rests = Rests(functions, indirect)
 
     def closure(self, name: str) -> str:
         """A digest of a function's text and of every modelled function it can reach."""
@@ -65,56 +64,12 @@ class Machine:
                 todo.extend(getattr(node, f) for f in node.__dataclass_fields__)
         return names
 
-    def reaches_pmd_read(self, function: ir.Function) -> frozenset[int]:
-        """The instructions from which a read of the PMD (a race point) may be reached within
-        the function: a call to a primitive that reads it or to a modelled function that may,
-        or `*` applied to something named pmd.  A prediction, not a proof: where it says no
-        and a read comes, the exploration notices (RaceAhead) and explores that rest again."""
-        found = self._pmd_reads.get(function.digest)
-        if found is not None:
-            return found
-        self._pmd_reads[function.digest] = frozenset()  # recursion guard
-        reading = {pc for pc, instr in enumerate(function.code) if self._reads_pmd(instr)}
-        preds: dict[int, list[int]] = {}
-        for pc, instr in enumerate(function.code):
-            nexts = _targets(instr)
-            if not isinstance(instr, (ir.Return, ir.Jump)):
-                nexts = nexts + [pc + 1]
-            for nxt in nexts:
-                preds.setdefault(nxt, []).append(pc)
-        todo = list(reading)
-        while todo:
-            for pc in preds.get(todo.pop(), ()):
-                if pc not in reading:
-                    reading.add(pc)
-                    todo.append(pc)
-        found = self._pmd_reads[function.digest] = frozenset(reading)
-        return found
-
-    def _reads_pmd(self, instr: ir.Instr) -> bool:
-        todo: list[object] = [instr]
-        while todo:
-            node = todo.pop()
-            if isinstance(node, ir.Call):
-                name = callee_name(node.func)
-                target = self.indirect.get(name, name)
-                if name in READS_PMD or (target in self.functions and 0 in
-                                         self.reaches_pmd_read(self.functions[target])):
-                    return True
-            elif isinstance(node, ir.Deref) and "pmd" in repr(node.expr):
-                return True
-            if isinstance(node, tuple):
-                todo.extend(node)
-            elif hasattr(node, "__dataclass_fields__"):
-                todo.extend(getattr(node, f) for f in node.__dataclass_fields__)
-        return False
-
     def joins(self, function: ir.Function) -> frozenset[int]:
         """Instructions more than one path can reach: jump targets and the function's start."""
         if function.digest not in self._joins:
             targets = {0}
             for pc, instr in enumerate(function.code):
-                for target in _targets(instr):
+                for target in ir.jump_targets(instr):
                     targets.add(target)
                     targets.add(pc + 1)
             self._joins[function.digest] = frozenset(targets)
@@ -189,20 +144,20 @@ class Machine:
         Nor does the number of races left matter where no read of the PMD lies ahead: such a
         rest is explored with it unknown (-1), which a read of the PMD would abort.  Nor do
         memory cells and counters the rest never reads: a rest fits every path that agrees
-        with its start in the cells and counters it read.  The rest is explored once from the state without
-        history; each path gets its results with its own history, races left, witness and
-        unread memory put back (World.rejoin)."""
+        with its start in the cells and counters it read (rests.Rest).  The rest is explored
+        once from the state without history; each path gets its results with its own history,
+        races left, witness and unread memory put back (World.rejoin)."""
         neutral = world.without_history()
         races = world.races_left
         common = (frame.function.digest, pc, frozen, world.prefix, world.entry_held,
                   neutral.trace.step if isinstance(neutral.trace, _Trace) else None)
-        keys = [_rest_key(common, neutral, -1)]
+        keys = [rest_key(common, neutral, -1)]
         if races >= 0:
-            keys.append(_rest_key(common, neutral, races))
-        rest = next((r for k in keys for r in self._rests.get(k, ()) if r.fits(world)), None)
+            keys.append(rest_key(common, neutral, races))
+        rest = self.rests.find(keys, world)
         if rest is None:
             rest = self._explore_rest(frame, pc, loc, neutral, races)
-            self._rests.setdefault(keys[0] if rest.free else keys[-1], []).append(rest)
+            self.rests.add(keys[0] if rest.free else keys[-1], rest)
         else:
             self.dropped += rest.dropped
         if world.watch is not None:
@@ -213,29 +168,23 @@ class Machine:
                 for i, (result, value) in enumerate(rest.results)]
 
     def _explore_rest(self, frame: Frame, pc: int, loc: Locals, neutral: World,
-                      races: int) -> _Rest:
+                      races: int) -> Rest:
         """Explore a rest with the races left unknown where the PMD is not read ahead (as
         predicted, and checked as it runs), else with the path's own number."""
-        place = (frame.function.digest, pc)
-        unknown = races < 0 or (pc not in self.reaches_pmd_read(frame.function)
-                                and place not in self._racing)
         dropped = self.dropped
-        if unknown:
-            start = neutral.fork()
-            start.races_left, start.watch, start.base, start._mem_key = -1, set(), neutral.mem, None
+        if races < 0 or not self.rests.pmd_read_ahead(frame.function, pc):
+            start = neutral.rest_start(-1)
             try:
                 results = Frame(self, frame.function).run_from(pc, dict(loc), start, True)
-                return _Rest(results, self.dropped - dropped, True, neutral, start.watch)
+                return Rest(results, self.dropped - dropped, True, neutral, start.watch or ())
             except RaceAhead:
                 if races < 0:
                     raise  # the path that set the races left unknown explores it again
-                self._racing.add(place)
+                self.rests.found_pmd_read(frame.function, pc)
                 self.dropped = dropped  # the aborted attempt's paths are explored again
-        start = neutral.fork()
-        start.races_left, start.watch, start.base, start._mem_key = (races, set(), neutral.mem,
-                                                                      None)
+        start = neutral.rest_start(races)
         results = Frame(self, frame.function).run_from(pc, dict(loc), start, True)
-        return _Rest(results, self.dropped - dropped, False, neutral, start.watch)
+        return Rest(results, self.dropped - dropped, False, neutral, start.watch or ())
 
     def _frame(self, function: ir.Function, world: World,
                args: list[Value]) -> list[tuple[World, Value]]:
@@ -244,75 +193,6 @@ class Machine:
             return Frame(self, function).run(world, args)
         finally:
             self.depth -= 1
-
-
-def _targets(instr: ir.Instr) -> list[int]:
-    if isinstance(instr, (ir.Branch, ir.Jump, ir.Havoc)):
-        return [instr.target]
-    if isinstance(instr, ir.Switch):
-        return [t for _, t in instr.cases] + [instr.default]
-    return []
-
-
-def _rest_key(common: tuple[object, ...], neutral: World, races: int) -> tuple[object, ...]:
-    """What a rest explored with this number of races left depends on, but for memory and
-    counters: the place, the locals, the PMD, what is held.  Memory and counters are
-    matched by the cells and counters the rest read (_Rest.fits)."""
-    return common + (neutral.pmd, races, frozenset(neutral.held.items()), neutral.fault)
-
-
-class _Rest:
-    """The paths from one state of a frame to its end, explored once for many paths."""
-
-    __slots__ = ("_deltas", "dropped", "footprint", "free", "results", "start")
-
-    def __init__(self, results: list[tuple[World, Value]], dropped: int, free: bool,
-                 start: World, cells: set[Cell]) -> None:
-        self.results = results
-        self.dropped = dropped
-        self.free = free  # explored with the races left unknown: valid for any number
-        self.start = start  # the state it was explored from
-        self.footprint = {cell: _read(start, cell) for cell in cells}  # what it read
-        self._deltas: list[Delta] | None = None
-
-    def fits(self, world: World) -> bool:
-        """Whether a state agrees with this rest's start in every cell and counter it read."""
-        return all(_read(world, cell) == value for cell, value in self.footprint.items())
-
-    def started(self, world: World) -> bool:
-        """Whether a state is this rest's start in memory and counters (no delta needed)."""
-        start = self.start
-        return (world.mem == start.mem and world.choices == start.choices
-                and world.objects_made == start.objects_made and world.reads == start.reads)
-
-    def delta(self, index: int) -> Delta:
-        """What result `index` did: the memory cells it stored to (World.written), with their
-        values or forgotten, and what it added to the counters."""
-        if self._deltas is None:
-            start = self.start
-            self._deltas = [
-                ({k: world.mem[k] for k in world.written if k in world.mem},
-                 tuple(k for k in world.written if k not in world.mem),
-                 _increase(start.choices, world.choices),
-                 _increase(start.objects_made, world.objects_made),
-                 _increase(start.reads, world.reads))
-                for world, _ in self.results]
-        return self._deltas[index]
-
-
-def _read(world: World, cell: Cell) -> object:
-    if isinstance(cell, str):
-        return world.mem.get(cell, _UNSET)
-    kind, name = cell
-    counters = {"choice": world.choices, "object": world.objects_made, "read": world.reads}
-    return counters[kind].get(name, 0)
-
-
-def _increase(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
-    return {k: v - before.get(k, 0) for k, v in after.items() if v != before.get(k, 0)}
-
-
-_UNSET = object()  # a memory cell never stored (it reads unknown)
 
 
 class _Summary:

@@ -186,6 +186,15 @@ class Havoc:
 Instr = Eval | Decl | Branch | Jump | Return | Switch | Havoc
 
 
+def jump_targets(instr: Instr) -> list[int]:
+    """Where an instruction may jump (besides falling through to the next one)."""
+    if isinstance(instr, (Branch, Jump, Havoc)):
+        return [instr.target]
+    if isinstance(instr, Switch):
+        return [t for _, t in instr.cases] + [instr.default]
+    return []
+
+
 @dataclass(frozen=True)
 class Note:
     """Something the lowering could not read exactly; fatal when code was lost."""

@@ -393,6 +393,14 @@ class World:
         out.trace = _Trace(self.trace.step, None) if isinstance(self.trace, _Trace) else None
         return out
 
+    def rest_start(self, races: int) -> World:
+        """The state a shared rest is explored from: this world without history
+        (without_history()), with `races` races left (-1: unknown), recording what it reads
+        and writes, and merging paths as a rest does (see `base`)."""
+        start = self.fork()
+        start.races_left, start.watch, start.base, start._mem_key = races, set(), self.mem, None
+        return start
+
     def rejoin(self, result: World, free: bool, delta: Delta | None = None) -> World:
         """A result explored from this world without history (without_history()), with this
         world's history put back in front of what the result recorded.  `free`: the result
