@@ -100,12 +100,6 @@ def callee_object(name: str, callee: str) -> tuple[str, int] | None:
     return None
 
 
-def rename_value(value: Value, rename: Callable[[str], str]) -> Value:
-    if isinstance(value, Ptr) and "#c" in value.obj:
-        return Ptr(rename(value.obj))
-    return value
-
-
 def rename_key(key: str, rename: Callable[[str], str]) -> str:
     head, sep, rest = key.partition("->")
     star = head.startswith("*")
@@ -353,8 +347,14 @@ class World:
         if renames:
             out.held = {(r, rename(o) if marker in o else o): c
                         for (r, o), c in result.held.items()}
-            out.mem = {rename_key(k, rename) if marker in k else k: rename_value(v, rename)
-                       for k, v in result.mem.items()}
+            mem: dict[str, Value] = {}
+            for key, value in result.mem.items():  # most cells name no object of the callee
+                if marker in key:
+                    key = rename_key(key, rename)
+                if isinstance(value, Ptr) and marker in value.obj:
+                    value = Ptr(rename(value.obj))
+                mem[key] = value
+            out.mem = mem
         else:  # the caller runs on: its own dictionaries
             out.held, out.mem = dict(result.held), dict(result.mem)
         if self.watch is not None:  # the callee's stores are the caller's
