@@ -260,6 +260,27 @@ def _generated(draw: st.DrawFn) -> str:
     return "\n".join(functions)
 
 
+def _named_apart(outcome: tuple[Any, ...]) -> tuple[Any, ...]:
+    """An outcome with the objects it holds named by their rank among those of their kind
+    ('folio#3' and 'folio#5' held: 'folio#1' and 'folio#2'): only which objects are apart
+    matters, not their numbers."""
+    held = outcome[7]
+    numbers: dict[str, list[int]] = {}
+    for (_, obj), _count in held:
+        kind, sep, number = obj.partition("#")
+        if sep and number.isdigit():
+            numbers.setdefault(kind, []).append(int(number))
+
+    def rank(obj: str) -> str:
+        kind, sep, number = obj.partition("#")
+        if not (sep and number.isdigit()):
+            return obj
+        return f"{kind}#{sorted(set(numbers[kind])).index(int(number)) + 1}"
+    renamed = tuple(sorted((((resource, rank(obj)), count) for (resource, obj), count in held),
+                           key=repr))
+    return outcome[:7] + (renamed,) + outcome[8:]
+
+
 @settings(max_examples=max(20, settings().max_examples // 5))
 @given(_generated(), st.sampled_from([0, 1, 2]), st.sampled_from(["6.4", "6.5", "6.6"]))
 def test_sharing_changes_no_outcome_of_generated_code(text: str, races: int,
@@ -268,16 +289,18 @@ def test_sharing_changes_no_outcome_of_generated_code(text: str, races: int,
     that merged stands as the witness may differ (inside a shared rest paths merge on the
     cells they wrote, so later, or in the caller, and the other may survive); and a rest
     counts the objects a path made exactly, where plain merging ignores the count (it only
-    numbers the next object), so a path may come twice, its objects numbered apart."""
+    numbers the next object), so a path may come twice, its objects numbered apart: objects
+    are compared by which are apart (_named_apart), not by their numbers."""
     functions = lower_functions(text)
     alone, shared = _both(functions, "generated", contract, races=races,
                           budget=Budget(max_states=20_000))
-    # Sharing may finish within the budget where exploring alone does not: compare the rest.
-    assume(alone.incomplete is None)
-    assert shared.incomplete is None
+    # Either may stop at the budget where the other does not (sharing explores several times
+    # fewer states on the model's functions, but can explore a few more in some shapes):
+    # compare where both finished.
+    assume(alone.incomplete is None and shared.incomplete is None)
 
     def outcomes(exploration: Exploration) -> list[tuple[Any, ...]]:
-        return list(dict.fromkeys(p[:-1] for p in _paths(exploration)))
+        return list(dict.fromkeys(_named_apart(p[:-1]) for p in _paths(exploration)))
     assert outcomes(shared) == outcomes(alone)
     for path in shared.paths:  # a witness still runs from the function's first line
         steps = trace_steps(path.world.trace)
