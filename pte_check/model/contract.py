@@ -25,7 +25,7 @@ class Contract:
     page-table lock, freeing the table after RCU (pte_free_defer()): read in mm/khugepaged.c of
     a 6.6 tree (ExtremeXT/android_kernel_samsung_6.6 at 592b510b).  That is why 6.5 made
     pte_offset_map*() able to fail.  Only file VMAs (in a file's i_mmap) with no anon_vma are
-    retracted; primitives.race_point() applies that.
+    retracted; effects.race_point() applies that.
 
     `swap_under_vma_lock`: do_swap_page() handles a fault that holds only the per-VMA lock
     (6.6, "mm: handle swap page faults under per-VMA lock").  At 6.4 and 6.5 it returns

@@ -96,7 +96,7 @@ CONCURRENT_CHANGES: tuple[PmdChange, ...] = (
 # From 6.6 (contract "6.6"), khugepaged's retract_page_tables() clears the PMD of a page table
 # whose pages it collapsed into a file THP, holding the i_mmap lock for read and the PMD and
 # page-table locks but neither mmap_lock nor the VMA lock (mm/khugepaged.c; see Contract).  Only
-# file VMAs with no anon_vma are retracted (primitives.race_point() checks the VMA).
+# file VMAs with no anon_vma are retracted (effects.race_point() checks the VMA).
 RETRACTION = PmdChange(PmdKind.TABLE, PmdKind.NONE,
                        "another CPU (khugepaged) retracts the page table")
 
