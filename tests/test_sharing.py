@@ -127,25 +127,24 @@ def test_a_read_of_the_pmd_the_prediction_misses_is_explored_again(
     assert ("none", race, 0x400) in raced  # VM_FAULT_RETRY once the table is there
 
 
+_CHARGE = "vmf->charged = mem_cgroup_charge(vmf->folio, vmf->vma->vm_mm, GFP_KERNEL);"
+
+
+def _case(name: str, head: str, tail: str = "") -> str:
+    """`head`, then a test writing vmf->pgoff, `tail`, and a run of independent tests, each
+    writing its own cell."""
+    return (f"static vm_fault_t {name}(struct vm_fault *vmf)\n{{\n{head}\n"
+            "\tif (vmf->address == 1)\n\t\tvmf->pgoff = 2;\n"
+            f"{tail}\n"
+            "\tif (vmf->address == 3)\n\t\tvmf->real_address = 4;\n"
+            "\tif (vmf->address == 5)\n\t\tvmf->orig_pte = 6;\n"
+            "\tif (vmf->address == 7)\n\t\treturn VM_FAULT_RETRY;\n"
+            "\treturn 0;\n}\n")
+
+
 def _footprint_case(tail: str) -> str:
-    """mem_cgroup_charge() succeeds or fails, the outcome kept in a cell of vmf; then a run
-    of independent tests, each writing its own cell."""
-    return f"""
-static vm_fault_t footprint(struct vm_fault *vmf)
-{{
-	vmf->charged = mem_cgroup_charge(vmf->folio, vmf->vma->vm_mm, GFP_KERNEL);
-	if (vmf->address == 1)
-		vmf->pgoff = 2;
-{tail}
-	if (vmf->address == 3)
-		vmf->real_address = 4;
-	if (vmf->address == 5)
-		vmf->orig_pte = 6;
-	if (vmf->address == 7)
-		return VM_FAULT_RETRY;
-	return 0;
-}}
-"""
+    """mem_cgroup_charge() succeeds or fails, the outcome kept in a cell of vmf."""
+    return _case("footprint", "\t" + _CHARGE, tail)
 
 
 def test_a_rest_is_shared_by_paths_differing_only_in_memory_it_does_not_read() -> None:
@@ -172,22 +171,8 @@ def test_a_rest_that_reads_the_memory_is_not_shared_across_it() -> None:
 
 
 def _counter_case(tail: str) -> str:
-    """A first mem_cgroup_charge() on some paths only, then independent tests."""
-    return f"""
-static vm_fault_t counted(struct vm_fault *vmf)
-{{
-	if (vmf->address == 9)
-		vmf->charged = mem_cgroup_charge(vmf->folio, vmf->vma->vm_mm, GFP_KERNEL);
-	if (vmf->address == 1)
-		vmf->pgoff = 2;
-{tail}
-	if (vmf->address == 3)
-		vmf->real_address = 4;
-	if (vmf->address == 5)
-		vmf->orig_pte = 6;
-	return 0;
-}}
-"""
+    """A first mem_cgroup_charge() on some paths only."""
+    return _case("counted", "\tif (vmf->address == 9)\n\t\t" + _CHARGE, tail)
 
 
 def test_a_rest_is_shared_by_paths_that_counted_choices_it_does_not_make() -> None:
@@ -203,8 +188,7 @@ def test_a_rest_is_shared_by_paths_that_counted_choices_it_does_not_make() -> No
 def test_a_rest_that_makes_the_choice_again_numbers_it_after_each_path() -> None:
     """A second mem_cgroup_charge() is the 2nd on paths that charged before, the 1st on the
     others: each keeps its own rest, and its own numbering."""
-    functions = lower_functions(_counter_case(
-        "\tvmf->charged = mem_cgroup_charge(vmf->folio, vmf->vma->vm_mm, GFP_KERNEL);"))
+    functions = lower_functions(_counter_case("\t" + _CHARGE))
     alone, shared = _both(functions, "counted", "6.5", races=0)
     assert _paths(shared) == _paths(alone)
     numbered = {tuple(key for key, _ in p.world.env) for p in shared.paths}

@@ -117,8 +117,7 @@ Delta = tuple[dict[str, Value], tuple[str, ...], dict[str, int], dict[str, int],
 
 
 def _add(mine: dict[str, int], more: dict[str, int]) -> dict[str, int]:
-    if not more:
-        return dict(mine)
+    """Counters added up, in a new dictionary."""
     out = dict(mine)
     for key, value in more.items():
         out[key] = out.get(key, 0) + value
@@ -172,7 +171,6 @@ class World:
         self.entry_objs = frozenset(obj for _, obj in held)
         self.entry_held = frozenset(held)
         self.prefix = ""
-        # The memory cells read, while a shared rest or a callee is explored (else None).
         # What a shared rest or a callee read while it is explored (else None): memory cells
         # by key, counters as ("choice", oracle), ("object", kind) and ("read", place).
         self.watch: set[Cell] | None = None
@@ -201,19 +199,12 @@ class World:
         self._counts_key: tuple[bool, frozenset[object], frozenset[object] | None] | None = None
 
     def fork(self) -> World:
-        other = object.__new__(World)
-        other.pmd, other.race, other.races_left = self.pmd, self.race, self.races_left
+        """A copy that runs on apart from this world: its own dictionaries."""
+        other = self._view()
         other.held, other.mem = dict(self.held), dict(self.mem)
         other.choices, other.objects_made, other.reads = (dict(self.choices),
                                                           dict(self.objects_made),
                                                           dict(self.reads))
-        other.events, other.env, other.fault, other.trace = (self.events, self.env, self.fault,
-                                                              self.trace)
-        other.entry_objs, other.entry_held, other.prefix = (self.entry_objs, self.entry_held,
-                                                            self.prefix)
-        other.watch, other.written, other.base = self.watch, self.written, self.base
-        other._held_key, other._mem_key, other._counts_key = (self._held_key, self._mem_key,
-                                                              self._counts_key)
         return other
 
     def _view(self) -> World:
